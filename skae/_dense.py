@@ -1,0 +1,124 @@
+"""AutoencoderTransformer: a dense autoencoder that goes where PCA goes."""
+
+from ._base import BaseAutoencoder
+
+
+class AutoencoderTransformer(BaseAutoencoder):
+    """Dense autoencoder as a scikit-learn transformer, a drop-in for PCA.
+
+    An encoder network maps each row to ``n_components`` latent values and a
+    mirrored decoder maps them back. ``transform`` returns the latent codes,
+    ``inverse_transform`` the reconstructions in the input's units. The data
+    need no scaling beforehand: features are centred and divided by one common
+    scale inside, as PCA's components are fitted on centred data.
+
+    With ``hidden_layer_sizes=()`` and ``activation="linear"`` the network is
+    linear and its decoder spans PCA's principal subspace.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Size of the latent space (the bottleneck). Larger than ``n_features``
+        (an overcomplete code) is allowed.
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``()`` gives a single linear map each way.
+    activation : str or callable, default="relu"
+        Keras activation of the hidden layers.
+    output_activation : str or callable, default="linear"
+        Keras activation of the decoder's output. ``"sigmoid"`` or ``"tanh"``
+        map the data onto (0, 1) or (-1, 1) instead of centring it.
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Rows per gradient step.
+    learning_rate : float, default=1e-3
+        Step size of the optimizer (when ``optimizer`` is a name).
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Keras optimizer name, or an instance (copied, its own learning rate used).
+    loss : {"mse", "mae", "huber", "binary_crossentropy"} or callable, default="mse"
+        Training loss, on the standardised data.
+    validation_fraction : float in [0, 1), default=0.1
+        Fraction of rows held out to monitor ``val_loss`` (and stop early).
+    early_stopping : bool, default=True
+        Stop when the monitored loss (``val_loss``, or ``loss`` without a
+        validation split) has not improved for ``n_iter_no_change`` epochs, and
+        restore the weights of the best epoch.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    noise : {"gaussian", "masking"} or None, default=None
+        Corruption of the inputs during fit only (a denoising autoencoder):
+        additive Gaussian noise, or each input zeroed with probability
+        ``noise_level``. ``transform`` never adds noise.
+    noise_level : float, default=0.1
+        Standard deviation of the Gaussian noise (in units of the
+        standardised input) or the masking probability.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks for training (copied before use).
+    verbose : int, default=0
+        Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, the validation split, shuffling and
+        noise. An int gives reproducible results on CPU; no global random
+        state is read or changed.
+
+    Attributes
+    ----------
+    encoder_ : keras.Model
+        Maps standardised rows to latent codes.
+    decoder_ : keras.Model
+        Maps latent codes to standardised rows.
+    model_ : keras.Model
+        ``decoder_(encoder_(x))``, sharing their weights; the trained model.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` (and ``val_loss`` when validating).
+    n_iter_ : int
+        Number of epochs run.
+    offset_ : ndarray of shape (n_features,)
+        Subtracted from each feature before the network (the mean, or the
+        range's lower end for bounded output activations).
+    scale_ : float
+        Common divisor applied after ``offset_``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear baseline this replaces.
+    ConvAutoencoder : Convolutional autoencoder for images.
+
+    Notes
+    -----
+    Computation runs in float32, Keras' default; ``transform`` and
+    ``inverse_transform`` return the dtype of their input (float32 or float64).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> X = load_digits().data
+    >>> ae = AutoencoderTransformer(n_components=4, epochs=3, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 4)
+    >>> ae.inverse_transform(ae.transform(X[:2])).shape
+    (2, 64)
+    """
+
+    def _build_networks(self, seed):
+        from ._keras import builders
+
+        sizes = tuple(self.hidden_layer_sizes)
+        encoder = builders.dense_encoder(
+            self.n_features_in_, self.n_components, sizes, self.activation, seed
+        )
+        decoder = builders.dense_decoder(
+            self.n_components,
+            self.n_features_in_,
+            sizes,
+            self.activation,
+            self.output_activation,
+            seed,
+        )
+        return encoder, decoder

@@ -1,0 +1,132 @@
+"""The training loop and batched inference, on top of ``Model.fit``."""
+
+import copy
+import math
+
+import numpy as np
+
+from . import import_keras
+
+keras = import_keras()
+
+# Rows per call to ``predict_on_batch``: large enough to keep the math
+# libraries busy, small enough to bound the memory of one call.
+PREDICT_CHUNK = 4096
+
+
+class RowBatches(keras.utils.PyDataset):
+    """Batches of ``make_batch(X[rows])`` over a subset of rows of any array-like.
+
+    The array is sliced batch by batch, so a memmap never has to fit in memory.
+    With ``seed`` set, the rows are shuffled each epoch by a permutation that
+    is a pure function of ``(seed, epoch)``: training is reproducible and no
+    global random state (NumPy's, Python's, the backend's) is read or changed.
+    """
+
+    def __init__(self, X, rows, batch_size, make_batch, seed=None):
+        super().__init__()
+        self.X = X
+        self.rows = np.asarray(rows)
+        self.batch_size = int(batch_size)
+        self.make_batch = make_batch
+        self.seed = seed
+        self.epoch = 0
+        self._order = self._epoch_order()
+
+    def _epoch_order(self):
+        if self.seed is None:
+            return self.rows
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.rows)
+
+    def __len__(self):
+        return math.ceil(len(self.rows) / self.batch_size)
+
+    def __getitem__(self, index):
+        batch_rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        # Sorted indices read a memmap front to back; the batch's order inside
+        # a gradient step does not matter.
+        return self.make_batch(self.X[np.sort(batch_rows)])
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._order = self._epoch_order()
+
+
+def train(
+    model,
+    X,
+    *,
+    train_rows,
+    val_rows,
+    make_batch,
+    epochs,
+    batch_size,
+    optimizer,
+    loss,
+    early_stopping,
+    n_iter_no_change,
+    callbacks,
+    verbose,
+    seed,
+):
+    """Compile and fit ``model`` on rows of ``X``; return the history as a dict.
+
+    ``callbacks`` are copied before use: Keras writes the model onto each
+    callback, and the objects a user passed as a parameter must not change.
+    """
+    model.compile(optimizer=optimizer, loss=loss)
+    train_data = RowBatches(X, train_rows, batch_size, make_batch, seed=seed)
+    val_data = RowBatches(X, val_rows, batch_size, make_batch) if len(val_rows) else None
+    all_callbacks = [keras.callbacks.TerminateOnNaN()]
+    if early_stopping:
+        all_callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if val_data is not None else "loss",
+                patience=n_iter_no_change,
+                restore_best_weights=True,
+            )
+        )
+    all_callbacks += [copy.copy(callback) for callback in callbacks or ()]
+    history = model.fit(
+        train_data,
+        validation_data=val_data,
+        epochs=epochs,
+        verbose=verbose,
+        callbacks=all_callbacks,
+        shuffle=False,  # RowBatches shuffles; Keras' own shuffle uses global state
+    )
+    return {name: [float(v) for v in values] for name, values in history.history.items()}
+
+
+def predict(model, X, prepare):
+    """``model`` applied to ``prepare(X[chunk])``, chunk by chunk.
+
+    ``predict_on_batch`` runs the compiled inference step directly, without
+    ``Model.predict``'s set-up cost: a one-row call costs well under a
+    millisecond, and large inputs go through in chunks of
+    :data:`PREDICT_CHUNK` rows (so a memmap is read piece by piece).
+    """
+    if len(X) <= PREDICT_CHUNK:
+        return np.asarray(model.predict_on_batch(prepare(X)))
+    return np.concatenate(
+        [
+            np.asarray(model.predict_on_batch(prepare(X[start : start + PREDICT_CHUNK])))
+            for start in range(0, len(X), PREDICT_CHUNK)
+        ]
+    )
+
+
+def model_to_bytes(model):
+    """Serialise a model with Keras' own pickling (the ``.keras`` format)."""
+    import pickle
+
+    return pickle.dumps(model)
+
+
+def model_from_bytes(data):
+    """Inverse of :func:`model_to_bytes`; registers skae's layers first."""
+    import pickle
+
+    from . import layers, models  # noqa: F401  (registers custom objects)
+
+    return pickle.loads(data)

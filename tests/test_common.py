@@ -1,0 +1,22 @@
+"""scikit-learn's own estimator checks, over every skae estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skae import AutoencoderTransformer
+
+# Few epochs and small layers: these checks test the API, not the fit quality.
+FAST = dict(epochs=3, batch_size=16, hidden_layer_sizes=(8,), random_state=0)
+
+ESTIMATORS = [AutoencoderTransformer(n_components=2, **FAST)]
+
+# Every entry is a debt, with its reason. Aim: none.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
