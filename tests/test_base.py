@@ -1,0 +1,183 @@
+"""The base class's plumbing: seeding, global state, dtypes, training record, persistence."""
+
+import os
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skae import AutoencoderTransformer
+
+FAST = dict(epochs=3, hidden_layer_sizes=(16,), random_state=0)
+
+
+def test_same_seed_same_transform_other_seed_other_transform(small_X):
+    a = AutoencoderTransformer(n_components=2, **FAST).fit(small_X).transform(small_X)
+    b = AutoencoderTransformer(n_components=2, **FAST).fit(small_X).transform(small_X)
+    c = AutoencoderTransformer(n_components=2, **{**FAST, "random_state": 1})
+    c = c.fit(small_X).transform(small_X)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a, c, atol=1e-3)
+
+
+def test_fit_leaves_global_random_state_alone(small_X):
+    from tensorflow.python.framework import config as tf_config
+
+    def draws():
+        return (
+            np.random.rand(),
+            random.random(),
+            float(keras.ops.convert_to_numpy(keras.random.uniform((1,)))[0]),
+        )
+
+    keras.utils.set_random_seed(123)  # seeds NumPy, Python and Keras globally
+    expected = draws()
+    keras.utils.set_random_seed(123)
+    AutoencoderTransformer(n_components=2, noise="gaussian", **FAST).fit(small_X)
+    assert draws() == expected
+    assert not tf_config.is_op_determinism_enabled()
+    assert "TF_DETERMINISTIC_OPS" not in os.environ
+
+
+def test_import_skae_loads_neither_keras_nor_tensorflow():
+    code = textwrap.dedent(
+        """
+        import sys
+        import skae
+        heavy = [m for m in ("keras", "tensorflow", "jax") if m in sys.modules]
+        assert not heavy, heavy
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transform_and_inverse_keep_the_float_dtype(small_X, dtype):
+    X = small_X.astype(dtype)
+    ae = AutoencoderTransformer(n_components=2, **FAST).fit(X)
+    Z = ae.transform(X)
+    assert Z.dtype == dtype
+    assert ae.inverse_transform(Z).dtype == dtype
+
+
+def test_integer_input_is_accepted_as_float64():
+    X = np.random.default_rng(0).integers(0, 16, size=(30, 5))
+    Z = AutoencoderTransformer(n_components=2, **FAST).fit(X).transform(X)
+    assert Z.dtype == np.float64
+
+
+def test_history_records_losses_and_early_stopping_stops(small_X):
+    ae = AutoencoderTransformer(
+        n_components=2, epochs=200, n_iter_no_change=2, learning_rate=0.05, random_state=0
+    ).fit(small_X)
+    assert set(ae.history_) == {"loss", "val_loss"}
+    assert ae.n_iter_ == len(ae.history_["loss"]) < 200
+    # The weights restored are those of the best validation epoch.
+    best = min(ae.history_["val_loss"])
+    assert ae.history_["val_loss"][-1] >= best
+
+    plain = AutoencoderTransformer(
+        n_components=2, epochs=4, validation_fraction=0, early_stopping=False, random_state=0
+    ).fit(small_X)
+    assert set(plain.history_) == {"loss"} and plain.n_iter_ == 4
+
+
+def test_user_callbacks_run_but_the_passed_object_is_not_bound(small_X):
+    class Recorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epochs = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs.append(epoch)
+
+    recorder = Recorder()
+    ae = AutoencoderTransformer(n_components=2, callbacks=[recorder], **FAST).fit(small_X)
+    assert recorder.epochs == list(range(ae.n_iter_))
+    assert getattr(recorder, "_model", None) is None  # Keras bound a copy, not ours
+
+
+def test_verbose_controls_keras_output(small_X, capsys):
+    AutoencoderTransformer(n_components=2, verbose=0, **FAST).fit(small_X)
+    assert capsys.readouterr().out == ""
+    AutoencoderTransformer(n_components=2, verbose=2, **FAST).fit(small_X)
+    assert "Epoch 1/3" in capsys.readouterr().out
+
+
+def test_denoising_noise_is_training_only_and_transform_is_deterministic(small_X):
+    for noise, level in [("gaussian", 0.5), ("masking", 0.3)]:
+        ae = AutoencoderTransformer(n_components=2, noise=noise, noise_level=level, **FAST)
+        ae.fit(small_X)
+        assert ae.model_.get_layer("input_noise") is not None
+        np.testing.assert_array_equal(ae.transform(small_X), ae.transform(small_X))
+        # The full model at inference equals decoder(encoder(x)): no noise applied.
+        np.testing.assert_allclose(
+            ae.inverse_transform(ae.transform(small_X)),
+            ae._reconstruct(small_X),
+            rtol=1e-5,
+            atol=1e-5,
+        )
+
+
+def _shares_weights(ae):
+    return all(
+        any(w is v for v in ae.model_.weights) for w in ae.encoder_.weights + ae.decoder_.weights
+    )
+
+
+def test_pickle_and_joblib_round_trips_keep_transform_and_shared_weights(small_X, tmp_path):
+    ae = AutoencoderTransformer(n_components=2, noise="masking", **FAST).fit(small_X)
+    expected = ae.transform(small_X)
+    assert _shares_weights(ae)
+
+    restored = pickle.loads(pickle.dumps(ae))
+    np.testing.assert_array_equal(restored.transform(small_X), expected)
+    assert _shares_weights(restored)
+    assert restored.history_ == ae.history_
+    # Pickling must not have changed the original estimator.
+    np.testing.assert_array_equal(ae.transform(small_X), expected)
+
+    joblib.dump(ae, tmp_path / "ae.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "ae.joblib").transform(small_X), expected)
+
+
+def test_model_loads_in_a_fresh_process(small_X, tmp_path):
+    ae = AutoencoderTransformer(n_components=2, noise="masking", **FAST).fit(small_X)
+    joblib.dump(ae, tmp_path / "ae.joblib")
+    np.save(tmp_path / "X.npy", small_X)
+    code = textwrap.dedent(
+        f"""
+        import joblib, numpy as np
+        ae = joblib.load({str(tmp_path / "ae.joblib")!r})
+        np.save({str(tmp_path / "Z.npy")!r}, ae.transform(np.load({str(tmp_path / "X.npy")!r})))
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), ae.transform(small_X))
+
+
+def test_clone_gives_an_equal_unfitted_estimator(small_X):
+    ae = AutoencoderTransformer(n_components=3, hidden_layer_sizes=(7, 5), epochs=2)
+    ae.fit(small_X)
+    twin = clone(ae)
+    assert twin.get_params() == ae.get_params()
+    assert not hasattr(twin, "model_")
+
+
+def test_one_row_transform_uses_the_fast_path(small_X, monkeypatch):
+    """One row must not pay Model.predict's set-up: predict is never called."""
+    ae = AutoencoderTransformer(n_components=2, **FAST).fit(small_X)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("Model.predict called")
+
+    monkeypatch.setattr(ae.encoder_, "predict", forbidden)
+    monkeypatch.setattr(ae.decoder_, "predict", forbidden)
+    assert ae.inverse_transform(ae.transform(small_X[:1])).shape == (1, 6)
