@@ -232,14 +232,21 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _validate_input(self, X, reset):
         """Validate X and return it as a 2-D float array (rows of features)."""
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=True,
-            dtype=[np.float64, np.float32],
-            ensure_min_features=1,
-        )
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                accept_sparse=True,
+                dtype=[np.float64, np.float32],
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"X must hold numbers only, but {exc}. Encode text or categorical "
+                "columns first (for example with OneHotEncoder)."
+            ) from exc
         if sp.issparse(X):
             X = _densify(X)
         return X

@@ -1,0 +1,133 @@
+"""Bad input gets a clear error that names the problem."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import skae._base
+from skae import AutoencoderTransformer
+
+FAST = dict(epochs=2, hidden_layer_sizes=(4,), random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    return AutoencoderTransformer(n_components=2, **FAST).fit(X)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), ValueError, "Input X contains NaN"),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), ValueError, "Input X contains infinity"),
+        (np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
+        (np.empty((0, 3)), ValueError, "0 sample"),
+        (np.empty((3, 0)), ValueError, "0 feature"),
+        (np.array([[1 + 2j, 0], [0, 1]]), ValueError, "Complex data not supported"),
+        (np.array([["a", "b"], ["c", "d"]]), ValueError, "X must hold numbers only.*string"),
+        (np.array([[1.0, "x"], [2.0, "y"]], dtype=object), ValueError, "X must hold numbers only"),
+    ],
+)
+def test_bad_training_data_is_refused_by_name(X, error, match):
+    with pytest.raises(error, match=match):
+        AutoencoderTransformer(n_components=1, **FAST).fit(X)
+
+
+def test_wrong_number_of_features_after_fit(fitted):
+    with pytest.raises(ValueError, match="X has 4 features, but AutoencoderTransformer is expecting 5"):
+        fitted.transform(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="is expecting 2 features \\(n_components\\)"):
+        fitted.inverse_transform(np.zeros((2, 3)))
+
+
+def test_nan_after_fit_is_refused(fitted):
+    X = np.zeros((2, 5))
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        fitted.transform(X)
+
+
+def test_unfitted_estimator_says_so():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        AutoencoderTransformer().transform(np.zeros((2, 3)))
+
+
+def test_small_sparse_input_is_densified_large_is_a_type_error(monkeypatch):
+    X = sp.random(40, 6, density=0.5, format="csr", random_state=0)
+    ae = AutoencoderTransformer(n_components=2, **FAST).fit(X)
+    np.testing.assert_allclose(ae.transform(X), ae.transform(X.toarray()), rtol=1e-6)
+    monkeypatch.setattr(skae._base, "MAX_DENSIFIED_VALUES", 100)
+    with pytest.raises(TypeError, match=r"sparse matrix of shape \(40, 6\).*too large to densify"):
+        AutoencoderTransformer(n_components=2, **FAST).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_components": 0}, "'n_components' parameter .* must be an int in the range \\[1, inf\\)"),
+        ({"n_components": -3}, "'n_components' parameter"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"epochs": 0}, "'epochs' parameter"),
+        ({"learning_rate": 0.0}, "'learning_rate' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"noise": "salt"}, "'noise' parameter"),
+        ({"loss": "hinge"}, "'loss' parameter"),
+        ({"activation": "relux"}, "activation='relux' is not a Keras activation"),
+        ({"output_activation": "nope"}, "output_activation='nope' is not a Keras activation"),
+        ({"optimizer": "adamm"}, "optimizer='adamm' is not a Keras optimizer"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a sequence of positive"),
+        ({"hidden_layer_sizes": (8, 2.5)}, "hidden_layer_sizes must be a sequence of positive"),
+        ({"noise": "masking", "noise_level": 1.0}, "noise_level is the probability"),
+    ],
+)
+def test_bad_parameters_are_named(params, match):
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    with pytest.raises(ValueError, match=match):
+        AutoencoderTransformer(**{**FAST, **params}).fit(X)
+
+
+def test_validation_fraction_that_leaves_no_training_rows():
+    with pytest.raises(ValueError, match="validation_fraction=0.9 leaves no training rows"):
+        AutoencoderTransformer(n_components=1, validation_fraction=0.9, **FAST).fit(np.ones((2, 3)))
+
+
+def test_diverging_training_raises_instead_of_returning_nan():
+    X = np.random.default_rng(0).normal(size=(64, 8))
+    ae = AutoencoderTransformer(
+        n_components=2, optimizer="sgd", learning_rate=1e12, epochs=5, random_state=0
+    )
+    with pytest.raises(FloatingPointError, match="Training diverged: the loss became (nan|inf)"):
+        ae.fit(X)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    X=arrays(
+        np.float64,
+        st.tuples(st.integers(0, 12), st.integers(0, 5)),
+        elements=st.floats(allow_nan=True, allow_infinity=True, width=64),
+    ),
+    n_components=st.integers(-1, 7),
+)
+def test_random_shapes_and_values_give_a_result_or_a_clear_error(X, n_components):
+    ae = AutoencoderTransformer(n_components=n_components, epochs=1, hidden_layer_sizes=(3,))
+    try:
+        Z = ae.fit_transform(X)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        assert any(
+            word in message
+            for word in ("NaN", "infinity", "sample", "feature", "n_components", "training rows")
+        ), message
+        return
+    assert Z.shape == (X.shape[0], n_components)
+    assert np.all(np.isfinite(Z))
+    assert np.all(np.isfinite(ae.inverse_transform(Z)))
