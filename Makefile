@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(PY) -m skae bench
+	$(PY) benchmarks/update_readme.py
 
 lint: install
 	$(VENV)/bin/ruff check .

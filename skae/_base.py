@@ -118,12 +118,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.encoder_, self.decoder_, self.noise, self.noise_level, seed
         )
         train_rows, val_rows = self._split_rows(len(X), seed)
+        if isinstance(X, np.memmap):
+            data, make_batch = X, self._make_batch
+        else:  # standardise once: batches are then plain row lookups
+            data, make_batch = self._standardize(X), self._make_standardized_batch
         self.history_ = training.train(
             self.model_,
-            X,
+            data,
             train_rows=train_rows,
             val_rows=val_rows,
-            make_batch=self._make_batch,
+            make_batch=make_batch,
             epochs=self.epochs,
             batch_size=self.batch_size,
             optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
@@ -298,13 +302,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.scale_ = scale * magnitude
 
     def _standardize(self, X):
+        """X in network units, as float32. Float32 input stays in float32 throughout."""
+        X = np.asarray(X)
+        if X.dtype == np.float32:
+            return (X - self.offset_.astype(np.float32)) * np.float32(1.0 / self.scale_)
         return ((np.asarray(X, dtype=np.float64) - self.offset_) / self.scale_).astype(np.float32)
 
     def _unstandardize(self, X_std):
         return np.asarray(X_std, dtype=np.float64) * self.scale_ + self.offset_
 
     def _make_batch(self, X_rows):
-        x = self._to_network(self._standardize(X_rows))
+        return self._make_standardized_batch(self._standardize(X_rows))
+
+    def _make_standardized_batch(self, X_std_rows):
+        x = self._to_network(X_std_rows)
         return x, x
 
     def _encode(self, X):

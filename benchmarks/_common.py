@@ -1,0 +1,40 @@
+"""Helpers shared by the benchmark scripts: where results go, how they are written."""
+
+import json
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def quiet_tensorflow():
+    """The benchmark's own choice: no TensorFlow retracing warnings in its output."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def save(name, payload):
+    """Write ``payload`` with machine facts to ``results/<name>.json``; return the path."""
+    from importlib.metadata import version
+
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "keras": version("keras"),
+            "tensorflow": version("tensorflow"),
+            "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+            "scikit-learn": version("scikit-learn"),
+        },
+        **payload,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"saved {path}")
+    return path

@@ -1,0 +1,76 @@
+"""Rewrite README.md's result tables from the JSON in benchmarks/results/.
+
+Each table sits between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``.
+"""
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def load(name):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def reconstruction(data):
+    lines = [
+        "| data | n_components | PCA MSE | AutoencoderTransformer MSE | ratio | AE fit (s) | AE epochs |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["rows"]:
+        lines.append(
+            f"| {r['dataset']} | {r['n_components']} | {r['pca_mse']:.5f} | {r['ae_mse']:.5f} "
+            f"| {r['ratio']:.2f} | {r['ae_fit_s']:.1f} | {r['ae_epochs']} |"
+        )
+    return "\n".join(lines)
+
+
+def overhead(data):
+    fit = data["fit"]
+    lines = [
+        f"Fit, {fit['epochs']} epochs of batch {fit['batch_size']} on {fit['n_rows']} digits: "
+        f"skae / plain Keras wall time = **{fit['ratio_of_medians']:.3f}** (goal <= 1.05).",
+        "",
+        "| rows | skae transform (ms) | Model.predict (ms) | direct model call (ms) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in data["transform"]:
+        lines.append(
+            f"| {r['n_rows']:,} | {r['skae_transform_ms']:.3f} | {r['model_predict_ms']:.3f} "
+            f"| {r['direct_call_ms']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def import_time(data):
+    return (
+        f"`import sklearn.base` {data['sklearn.base']['min_s']:.3f} s, `import skae` "
+        f"{data['skae']['min_s']:.3f} s (fastest of {data['repeats']} fresh processes each): "
+        f"skae adds **{data['added_min_s']:+.3f} s** (median {data['added_median_s']:+.3f} s; "
+        "goal <= 0.1 s)."
+    )
+
+
+RENDERERS = {"reconstruction": reconstruction, "overhead": overhead, "import": import_time}
+
+
+def main():
+    readme = (ROOT / "README.md").read_text()
+    for name, render in RENDERERS.items():
+        data = load(name)
+        if data is None:
+            continue
+        pattern = re.compile(
+            rf"(<!-- results:{name} -->\n).*?(\n<!-- /results:{name} -->)", re.DOTALL
+        )
+        readme = pattern.sub(lambda m, d=data, r=render: m.group(1) + r(d) + m.group(2), readme)
+    (ROOT / "README.md").write_text(readme)
+    print("README.md tables updated")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Loaders for the examples, benchmarks and demo. Nothing here downloads."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def load_digits_scaled():
+    """scikit-learn's 8x8 digits with pixels scaled to [0, 1].
+
+    Returns
+    -------
+    X : ndarray of shape (1797, 64)
+    y : ndarray of shape (1797,)
+    """
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    return data.data / 16.0, data.target
+
+
+def shared_data_dir():
+    """The project's read-only data folder (``$SKAE_DATA`` or ``../shared/data``)."""
+    if "SKAE_DATA" in os.environ:
+        return Path(os.environ["SKAE_DATA"])
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def load_lfw_npz(resize=0.4, path=None):
+    """LFW faces (people with at least 70 images) from the shared ``.npz`` arrays.
+
+    The arrays are exactly what ``fetch_lfw_people(min_faces_per_person=70,
+    resize=resize)`` returns: pixels in [0, 1].
+
+    Parameters
+    ----------
+    resize : {0.4, 0.5}, default=0.4
+        0.4 gives 50 x 37 images, 0.5 gives 62 x 47.
+    path : str or Path, default=None
+        The ``.npz`` file; by default the one in :func:`shared_data_dir`.
+
+    Returns
+    -------
+    images : ndarray of shape (1288, h, w), float32
+    target : ndarray of shape (1288,)
+    target_names : ndarray of str
+    """
+    path = Path(path) if path else shared_data_dir() / f"lfw_people_min70_resize{resize}.npz"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"LFW arrays not found at {path}; set SKAE_DATA to the folder that holds "
+            "lfw_people_min70_resize*.npz or pass path=."
+        )
+    with np.load(path, allow_pickle=False) as data:
+        return data["images"], data["target"], data["target_names"]
