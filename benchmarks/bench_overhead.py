@@ -99,12 +99,16 @@ def main():
         rows = rng.random((n_rows, 64), dtype=np.float32)
         rows_std = ae._standardize(rows)
         seconds = {
-            "skae_transform": per_call_seconds(lambda: ae.transform(rows), n_rows),
+            "skae_transform": per_call_seconds(lambda rows=rows: ae.transform(rows), n_rows),
             "model_predict": per_call_seconds(
-                lambda: encoder.predict(rows_std, batch_size=1024, verbose=0), n_rows
+                lambda rows_std=rows_std: encoder.predict(rows_std, batch_size=1024, verbose=0),
+                n_rows,
             ),
             "direct_call": per_call_seconds(
-                lambda: keras.ops.convert_to_numpy(encoder(rows_std, training=False)), n_rows
+                lambda rows_std=rows_std: keras.ops.convert_to_numpy(
+                    encoder(rows_std, training=False)
+                ),
+                n_rows,
             ),
         }
         entry = {"n_rows": n_rows}

@@ -18,7 +18,8 @@ def load(name):
 
 def reconstruction(data):
     lines = [
-        "| data | n_components | PCA MSE | AutoencoderTransformer MSE | ratio | AE fit (s) | AE epochs |",
+        "| data | n_components | PCA MSE | AutoencoderTransformer MSE | ratio "
+        "| AE fit (s) | AE epochs |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in data["rows"]:
@@ -65,9 +66,11 @@ def main():
         if data is None:
             continue
         pattern = re.compile(
-            rf"(<!-- results:{name} -->\n).*?(\n<!-- /results:{name} -->)", re.DOTALL
+            rf"(<!-- results:{name} -->)\n.*?(<!-- /results:{name} -->)", re.DOTALL
         )
-        readme = pattern.sub(lambda m, d=data, r=render: m.group(1) + r(d) + m.group(2), readme)
+        readme = pattern.sub(
+            lambda m, d=data, r=render: f"{m.group(1)}\n{r(d)}\n{m.group(2)}", readme
+        )
     (ROOT / "README.md").write_text(readme)
     print("README.md tables updated")
 

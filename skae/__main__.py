@@ -32,10 +32,14 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="PCA vs AutoencoderTransformer on digits (the main job)")
-    demo.add_argument("--output-dir", default="output", help="where the figure goes (default: output)")
+    demo.add_argument(
+        "--output-dir", default="output", help="where the figure goes (default: output)"
+    )
     demo.set_defaults(func=_demo)
 
-    bench = sub.add_parser("bench", help="run the scripts in benchmarks/ (JSON to benchmarks/results)")
+    bench = sub.add_parser(
+        "bench", help="run the scripts in benchmarks/ (JSON to benchmarks/results)"
+    )
     bench.add_argument("--benchmarks-dir", default="benchmarks", help="default: benchmarks")
     bench.add_argument("--only", default="", help="run only scripts whose name contains this")
     bench.set_defaults(func=_bench)

@@ -264,8 +264,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sizes = self.hidden_layer_sizes
         if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
             raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive integers, "
-                f"got {sizes!r}."
+                f"hidden_layer_sizes must be a sequence of positive integers, got {sizes!r}."
             )
         if self.noise == "masking" and self.noise_level >= 1:
             raise ValueError(

@@ -16,7 +16,10 @@ def _reducer_rows(n_components_list, X_train, X_test, y_train, y_test, random_st
     for n in n_components_list:
         for name, reducer in [
             ("PCA", PCA(n_components=n)),
-            ("AutoencoderTransformer", AutoencoderTransformer(n_components=n, random_state=random_state)),
+            (
+                "AutoencoderTransformer",
+                AutoencoderTransformer(n_components=n, random_state=random_state),
+            ),
         ]:
             start = time.perf_counter()
             Z_train = reducer.fit_transform(X_train)
@@ -39,7 +42,9 @@ def _reducer_rows(n_components_list, X_train, X_test, y_train, y_test, random_st
 
 def _print_table(rows):
     pca_mse = {r["n_components"]: r["test_mse"] for r in rows if r["model"] == "PCA"}
-    header = f"{'model':<24}{'n_components':>13}{'test MSE':>11}{'x PCA':>8}{'accuracy':>10}{'fit s':>8}"
+    header = (
+        f"{'model':<24}{'n_components':>13}{'test MSE':>11}{'x PCA':>8}{'accuracy':>10}{'fit s':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -116,7 +121,11 @@ def run_demo(output_dir=".", n_components_list=(4, 8, 16), random_state=0):
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     saved = _save_figure(
-        X_test, reconstructions, n_components_list, (8, 8), output_dir / "demo_digits_reconstructions.png"
+        X_test,
+        reconstructions,
+        n_components_list,
+        (8, 8),
+        output_dir / "demo_digits_reconstructions.png",
     )
     if saved:
         print(f"\nReconstructions saved to {saved}")

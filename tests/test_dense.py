@@ -27,7 +27,9 @@ def test_linear_autoencoder_recovers_pca_subspace(digits):
     assert ae_mse <= 1.05 * pca_mse
     # The decoder's rows span the reconstruction subspace; PCA's components span its own.
     decoder_rows = ae.decoder_.get_layer("reconstruction").kernel
-    decoder_rows = np.asarray(decoder_rows.numpy() if hasattr(decoder_rows, "numpy") else decoder_rows)
+    decoder_rows = np.asarray(
+        decoder_rows.numpy() if hasattr(decoder_rows, "numpy") else decoder_rows
+    )
     angles = np.degrees(subspace_angles(decoder_rows.T, pca.components_.T))
     assert angles.max() < 10.0, angles
 

@@ -38,7 +38,9 @@ def test_bad_training_data_is_refused_by_name(X, error, match):
 
 
 def test_wrong_number_of_features_after_fit(fitted):
-    with pytest.raises(ValueError, match="X has 4 features, but AutoencoderTransformer is expecting 5"):
+    with pytest.raises(
+        ValueError, match="X has 4 features, but AutoencoderTransformer is expecting 5"
+    ):
         fitted.transform(np.zeros((2, 4)))
     with pytest.raises(ValueError, match="is expecting 2 features \\(n_components\\)"):
         fitted.inverse_transform(np.zeros((2, 3)))
@@ -70,7 +72,10 @@ def test_small_sparse_input_is_densified_large_is_a_type_error(monkeypatch):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_components": 0}, "'n_components' parameter .* must be an int in the range \\[1, inf\\)"),
+        (
+            {"n_components": 0},
+            "'n_components' parameter .* must be an int in the range \\[1, inf\\)",
+        ),
         ({"n_components": -3}, "'n_components' parameter"),
         ({"batch_size": 0}, "'batch_size' parameter"),
         ({"epochs": 0}, "'epochs' parameter"),

@@ -53,7 +53,9 @@ def dense_encoder(n_features, n_components, hidden_layer_sizes, activation, seed
     return keras.Model(inputs, outputs, name="encoder")
 
 
-def dense_decoder(n_components, n_features, hidden_layer_sizes, activation, output_activation, seed):
+def dense_decoder(
+    n_components, n_features, hidden_layer_sizes, activation, output_activation, seed
+):
     """Dense decoder, the mirror of :func:`dense_encoder`."""
     inputs = keras.Input(shape=(n_components,), name="decoder_input")
     x = inputs
