@@ -86,3 +86,72 @@ def autoencoder(encoder, decoder, noise=None, noise_level=0.0, seed=0):
         x = input_noise(noise, noise_level, seed)(x)
     outputs = decoder(encoder(x))
     return keras.Model(inputs, outputs, name="autoencoder")
+
+
+def _conv(filters, kernel_size, activation, seed, name):
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        padding="same",
+        activation=activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        name=name,
+    )
+
+
+def pooled_shape(image_shape, n_pools):
+    """Height and width after ``n_pools`` 2x2 max-poolings with "same" padding."""
+    height, width = image_shape[:2]
+    for _ in range(n_pools):
+        height, width = -(-height // 2), -(-width // 2)
+    return height, width
+
+
+def conv_encoder(
+    image_shape, n_components, filters, kernel_size, hidden_layer_sizes, activation, seed
+):
+    """Convolutional encoder: [Conv2D -> MaxPooling2D] per entry of ``filters``,
+    then Flatten, optional dense layers and a linear ``n_components`` latent."""
+    inputs = keras.Input(shape=tuple(image_shape), name="encoder_input")
+    x = inputs
+    for i, n_filters in enumerate(filters):
+        x = _conv(n_filters, kernel_size, activation, seed + i, f"encoder_conv_{i}")(x)
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"encoder_pool_{i}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(hidden_layer_sizes):
+        x = _dense(units, activation, seed + 50 + i, f"encoder_hidden_{i}")(x)
+    outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
+    return keras.Model(inputs, outputs, name="encoder")
+
+
+def conv_decoder(
+    n_components,
+    image_shape,
+    filters,
+    kernel_size,
+    hidden_layer_sizes,
+    activation,
+    output_activation,
+    seed,
+):
+    """Mirror of :func:`conv_encoder`: dense layers, Reshape, [UpSampling2D ->
+    Conv2D] per filter, a last Conv2D to the channels, then a crop to exactly
+    ``image_shape`` (odd sizes grow past it when upsampled)."""
+    height, width, channels = image_shape
+    small_h, small_w = pooled_shape(image_shape, len(filters))
+    last_filters = filters[-1] if filters else channels
+    inputs = keras.Input(shape=(n_components,), name="decoder_input")
+    x = inputs
+    for i, units in enumerate(reversed(hidden_layer_sizes)):
+        x = _dense(units, activation, seed + 200 + i, f"decoder_hidden_{i}")(x)
+    x = _dense(small_h * small_w * last_filters, activation, seed + 250, "decoder_expand")(x)
+    x = keras.layers.Reshape((small_h, small_w, last_filters), name="decoder_reshape")(x)
+    for i, n_filters in enumerate(reversed(filters)):
+        x = keras.layers.UpSampling2D(2, name=f"decoder_upsample_{i}")(x)
+        x = _conv(n_filters, kernel_size, activation, seed + 300 + i, f"decoder_conv_{i}")(x)
+    x = _conv(channels, kernel_size, output_activation, seed + 400, "reconstruction")(x)
+    extra_h = small_h * 2 ** len(filters) - height
+    extra_w = small_w * 2 ** len(filters) - width
+    crop = ((extra_h // 2, extra_h - extra_h // 2), (extra_w // 2, extra_w - extra_w // 2))
+    outputs = keras.layers.Cropping2D(crop, name="crop")(x)
+    return keras.Model(inputs, outputs, name="decoder")

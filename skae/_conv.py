@@ -1,0 +1,268 @@
+"""ConvAutoencoder: a convolutional autoencoder for images, flat or not."""
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseAutoencoder
+
+
+class ConvAutoencoder(BaseAutoencoder):
+    """Convolutional autoencoder as a scikit-learn transformer.
+
+    Each entry of ``filters`` adds a ``Conv2D`` + 2x2 ``MaxPooling2D`` block
+    to the encoder, which ends in a dense latent vector of ``n_components``;
+    the decoder mirrors it with ``UpSampling2D`` + ``Conv2D`` blocks and crops
+    the result to exactly the input's height and width, so odd sizes such as
+    LFW's 50 x 37 or 62 x 47 work.
+
+    Input can be flat pixel rows of shape (n_samples, height * width *
+    channels) with ``image_shape`` given, as ``fetch_lfw_people().data`` and a
+    ``Pipeline`` pass them, or image arrays of shape (n_samples, height, width)
+    or (n_samples, height, width, channels). ``inverse_transform`` returns the
+    layout that ``fit`` saw.
+
+    Flat rows without ``image_shape`` are treated as one-pixel-high,
+    single-channel images (1, n_features, 1): a 1-D convolution along the row.
+    Pass ``image_shape`` for real images.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the dense latent vector.
+    image_shape : tuple of int, default=None
+        (height, width) or (height, width, channels) of each image, for flat
+        input rows. Inferred from image arrays when None.
+    filters : tuple of int, default=(32, 64)
+        Number of filters of each convolutional block of the encoder (the
+        decoder uses them in reverse).
+    kernel_size : int, default=3
+        Height and width of the convolution kernels.
+    hidden_layer_sizes : tuple of int, default=()
+        Dense layers between the flattened feature maps and the latent vector.
+    activation : str or callable, default="relu"
+        Keras activation of the hidden layers.
+    output_activation : str or callable, default="linear"
+        Activation of the last convolution; "sigmoid" maps the data onto (0, 1).
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Images per gradient step.
+    learning_rate : float, default=1e-3
+        Step size of the optimizer (when ``optimizer`` is a name).
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Keras optimizer name, or an instance (copied).
+    loss : {"mse", "mae", "huber", "binary_crossentropy"} or callable, default="mse"
+        Training loss, on the standardised data.
+    validation_fraction : float in [0, 1), default=0.1
+        Fraction of images held out to monitor ``val_loss``.
+    early_stopping : bool, default=True
+        Stop when the monitored loss has not improved for
+        ``n_iter_no_change`` epochs and restore the best weights.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    noise : {"gaussian", "masking"} or None, default=None
+        Corruption of the inputs during fit only (a denoising autoencoder).
+    noise_level : float, default=0.1
+        Noise standard deviation (standardised units) or masking probability.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks for training (copied before use).
+    verbose : int, default=0
+        Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, validation split, shuffling and noise.
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+        (height, width, channels) of the images the network sees.
+    encoder_, decoder_, model_ : keras.Model
+        Encoder, decoder and ``decoder_(encoder_(x))``, sharing weights.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` (and ``val_loss``).
+    n_iter_ : int
+        Number of epochs run.
+    offset_ : ndarray of shape (n_features,)
+        Per-pixel offset subtracted before the network.
+    scale_ : float
+        Common divisor applied after ``offset_``.
+    n_features_in_ : int
+        Number of values per image (height * width * channels).
+
+    See Also
+    --------
+    AutoencoderTransformer : Dense autoencoder for any tabular data.
+    sklearn.decomposition.PCA : Eigenfaces, the linear baseline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import ConvAutoencoder
+    >>> images = np.random.default_rng(0).random((20, 9, 7))
+    >>> ae = ConvAutoencoder(n_components=4, filters=(4,), epochs=2, random_state=0)
+    >>> ae.fit_transform(images).shape
+    (20, 4)
+    >>> ae.inverse_transform(ae.transform(images)).shape
+    (20, 9, 7)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "image_shape": ["array-like", None],
+        "filters": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
+        hidden_layer_sizes=(),
+        activation="relu",
+        output_activation="linear",
+        epochs=100,
+        batch_size=32,
+        learning_rate=1e-3,
+        optimizer="adam",
+        loss="mse",
+        validation_fraction=0.1,
+        early_stopping=True,
+        n_iter_no_change=10,
+        noise=None,
+        noise_level=0.1,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            output_activation=output_activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            loss=loss,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            n_iter_no_change=n_iter_no_change,
+            noise=noise,
+            noise_level=noise_level,
+            callbacks=callbacks,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+
+    def inverse_transform(self, X):
+        """Decode latent codes to images, in the layout and units ``fit`` saw.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        X_original : ndarray
+            Flat rows (n_samples, n_features) when fitted on rows, else images
+            (n_samples, height, width[, channels]).
+        """
+        rows = super().inverse_transform(X)
+        return rows.reshape((len(rows), *self._input_image_shape))
+
+    # ------------------------------------------------------------------ hooks
+
+    def _validate_input(self, X, reset):
+        image_input = not sp.issparse(X) and not hasattr(X, "iloc") and _ndim(X) in (3, 4)
+        if image_input:
+            X = np.asarray(X)
+            if reset:
+                self._input_image_shape = X.shape[1:]
+            elif X.shape[1:] != tuple(self.image_shape_[: X.ndim - 1]):
+                raise ValueError(
+                    f"X holds images of shape {X.shape[1:]}, but {type(self).__name__} "
+                    f"was fitted on images of shape {self.image_shape_}."
+                )
+            X = X.reshape(len(X), -1)
+        X = super()._validate_input(X, reset)
+        if reset:
+            self.image_shape_ = self._resolve_image_shape(X.shape[1], image_input)
+            if not image_input:
+                self._input_image_shape = (X.shape[1],)
+        return X
+
+    def _resolve_image_shape(self, n_features, image_input):
+        if image_input:
+            shape = tuple(self._input_image_shape)
+        elif self.image_shape is None:
+            shape = (1, n_features)
+        else:
+            shape = tuple(int(s) for s in self.image_shape)
+        if len(shape) == 2:
+            shape = (*shape, 1)
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                "image_shape must be (height, width) or (height, width, channels) of "
+                f"positive integers, got {self.image_shape!r}."
+            )
+        if image_input and self.image_shape is not None:
+            given = tuple(self.image_shape) + (() if len(self.image_shape) == 3 else (1,))
+            if given != shape:
+                raise ValueError(
+                    f"image_shape={tuple(self.image_shape)!r} does not match the images' "
+                    f"shape {tuple(self._input_image_shape)}."
+                )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape={tuple(self.image_shape)!r} holds {int(np.prod(shape))} values "
+                f"per image, but X has {n_features} features per row."
+            )
+        return shape
+
+    def _check_parameters(self):
+        super()._check_parameters()
+        if not all(isinstance(f, Integral) and f > 0 for f in self.filters):
+            raise ValueError(
+                f"filters must be a sequence of positive integers, got {self.filters!r}."
+            )
+
+    def _build_networks(self, seed):
+        from ._keras import builders
+
+        common = dict(
+            filters=tuple(self.filters),
+            kernel_size=self.kernel_size,
+            hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            activation=self.activation,
+            seed=seed,
+        )
+        encoder = builders.conv_encoder(self.image_shape_, self.n_components, **common)
+        decoder = builders.conv_decoder(
+            self.n_components,
+            self.image_shape_,
+            output_activation=self.output_activation,
+            **common,
+        )
+        return encoder, decoder
+
+    def _to_network(self, X_std):
+        return X_std.reshape((len(X_std), *self.image_shape_))
+
+    def _from_network(self, output):
+        return np.asarray(output).reshape(len(output), -1)
+
+
+def _ndim(X):
+    """Number of dimensions of X without converting array-likes that forbid it."""
+    if hasattr(X, "ndim"):
+        return X.ndim
+    return np.ndim(X) if isinstance(X, (list, tuple)) else 2
