@@ -19,9 +19,25 @@ def _bench(args):
 
 
 def _demo(args):
-    from ._demo import run_demo
+    if args.dataset == "digits":
+        from ._demo import run_demo
 
-    run_demo(output_dir=args.output_dir)
+        run_demo(output_dir=args.output_dir)
+        return
+    # The LFW comparison is the eigenfaces example itself, run from a checkout.
+    example = Path(__file__).resolve().parents[1] / "examples" / "plot_eigenfaces.py"
+    if not example.exists():
+        sys.exit(
+            "error: the LFW demo runs examples/plot_eigenfaces.py from a source checkout; "
+            f"{example} is missing."
+        )
+    argv = ["plot_eigenfaces.py", "--output-dir", args.output_dir]
+    if args.data_home:
+        argv += ["--data-home", args.data_home]
+    if args.quick:
+        argv.append("--quick")
+    sys.argv = argv
+    runpy.run_path(str(example), run_name="__main__")
 
 
 def build_parser():
@@ -33,7 +49,15 @@ def build_parser():
 
     demo = sub.add_parser("demo", help="PCA vs AutoencoderTransformer on digits (the main job)")
     demo.add_argument(
-        "--output-dir", default="output", help="where the figure goes (default: output)"
+        "--dataset",
+        choices=("digits", "lfw"),
+        default="digits",
+        help="digits (default, ships with scikit-learn) or lfw (the eigenfaces comparison)",
+    )
+    demo.add_argument("--data-home", default=None, help="scikit-learn data home for LFW")
+    demo.add_argument("--quick", action="store_true", help="lfw: few epochs, a fast check")
+    demo.add_argument(
+        "--output-dir", default="output", help="where the figures go (default: output)"
     )
     demo.set_defaults(func=_demo)
 

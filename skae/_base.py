@@ -137,6 +137,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             callbacks=self.callbacks,
             verbose=self.verbose,
             seed=seed,
+            augment=self._augmentation(),
         )
         self.n_iter_ = len(self.history_["loss"])
         self._check_training_converged()
@@ -233,6 +234,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _from_network(self, output):
         """Flatten the network's output back to rows."""
         return output
+
+    def _augmentation(self):
+        """None, or ``augment(x, y, rng) -> (x, y)`` applied to training batches."""
+        return None
 
     def _validate_input(self, X, reset):
         """Validate X and return it as a 2-D float array (rows of features)."""

@@ -40,6 +40,11 @@ class ConvAutoencoder(BaseAutoencoder):
         decoder uses them in reverse).
     kernel_size : int, default=3
         Height and width of the convolution kernels.
+    flip_horizontal : bool, default=False
+        Augment training: each training image is mirrored left-right with
+        probability 1/2 in every epoch (a fresh draw per epoch, seeded by
+        ``random_state``). Helps on faces and natural images; validation
+        images and ``transform`` are never flipped.
     hidden_layer_sizes : tuple of int, default=()
         Dense layers between the flattened feature maps and the latent vector.
     activation : str or callable, default="relu"
@@ -113,6 +118,7 @@ class ConvAutoencoder(BaseAutoencoder):
         "image_shape": ["array-like", None],
         "filters": ["array-like"],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "flip_horizontal": ["boolean"],
     }
 
     def __init__(
@@ -122,6 +128,7 @@ class ConvAutoencoder(BaseAutoencoder):
         image_shape=None,
         filters=(32, 64),
         kernel_size=3,
+        flip_horizontal=False,
         hidden_layer_sizes=(),
         activation="relu",
         output_activation="linear",
@@ -161,6 +168,7 @@ class ConvAutoencoder(BaseAutoencoder):
         self.image_shape = image_shape
         self.filters = filters
         self.kernel_size = kernel_size
+        self.flip_horizontal = flip_horizontal
 
     def inverse_transform(self, X):
         """Decode latent codes to images, in the layout and units ``fit`` saw.
@@ -254,6 +262,9 @@ class ConvAutoencoder(BaseAutoencoder):
         )
         return encoder, decoder
 
+    def _augmentation(self):
+        return _flip_half_horizontally if self.flip_horizontal else None
+
     def _to_network(self, X_std):
         return X_std.reshape((len(X_std), *self.image_shape_))
 
@@ -266,3 +277,11 @@ def _ndim(X):
     if hasattr(X, "ndim"):
         return X.ndim
     return np.ndim(X) if isinstance(X, (list, tuple)) else 2
+
+
+def _flip_half_horizontally(x, y, rng):
+    """Mirror a random half of the images left-right; the target is the input."""
+    flip = rng.random(len(x)) < 0.5
+    x = x.copy()
+    x[flip] = x[flip, :, ::-1]
+    return x, x

@@ -54,3 +54,36 @@ def load_lfw_npz(resize=0.4, path=None):
         )
     with np.load(path, allow_pickle=False) as data:
         return data["images"], data["target"], data["target_names"]
+
+
+def load_lfw(data_home=None, resize=0.4, min_faces_per_person=70):
+    """LFW faces through scikit-learn's own loader, offline first.
+
+    Tries, in order: ``fetch_lfw_people`` on the data already in
+    ``data_home`` (or ``SCIKIT_LEARN_DATA``, or scikit-learn's default), with
+    no download; the ready arrays of :func:`load_lfw_npz` (only for
+    ``min_faces_per_person=70``); ``fetch_lfw_people`` with download.
+
+    Returns
+    -------
+    images : ndarray of shape (n_samples, h, w)
+    target : ndarray of shape (n_samples,)
+    target_names : ndarray of str
+    source : str
+        Which of the three gave the data.
+    """
+    from sklearn.datasets import fetch_lfw_people
+
+    kwargs = dict(data_home=data_home, min_faces_per_person=min_faces_per_person, resize=resize)
+    try:
+        faces = fetch_lfw_people(download_if_missing=False, **kwargs)
+        return faces.images, faces.target, faces.target_names, "fetch_lfw_people (offline)"
+    except OSError:
+        pass
+    if min_faces_per_person == 70:
+        try:
+            return (*load_lfw_npz(resize=resize), "shared .npz arrays")
+        except FileNotFoundError:
+            pass
+    faces = fetch_lfw_people(download_if_missing=True, **kwargs)
+    return faces.images, faces.target, faces.target_names, "fetch_lfw_people (downloaded)"

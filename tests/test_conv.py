@@ -93,3 +93,27 @@ def test_denoising_autoencoder_cleans_digits_better_than_pca(digits_split):
     assert denoiser_error < 0.9 * pca_error, (denoiser_error, pca_error)
     assert denoiser_error < plain_error
     np.testing.assert_array_equal(denoiser.transform(noisy), denoiser.transform(noisy))
+
+
+def test_flip_augmentation_mirrors_about_half_of_each_batch():
+    from skae._conv import _flip_half_horizontally
+
+    x = np.random.default_rng(0).random((200, 5, 4, 1)).astype(np.float32)
+    flipped, target = _flip_half_horizontally(x, x, np.random.default_rng(0))
+    assert flipped is target
+    mirrored = np.all(flipped == x[:, :, ::-1], axis=(1, 2, 3))
+    unchanged = np.all(flipped == x, axis=(1, 2, 3))
+    assert np.all(mirrored | unchanged)
+    assert 70 < mirrored.sum() < 130
+    assert np.array_equal(x, np.random.default_rng(0).random((200, 5, 4, 1)).astype(np.float32))
+
+
+def test_flip_augmentation_is_reproducible_and_training_only():
+    images = np.random.default_rng(0).random((24, 6, 5))
+    params = dict(FAST, flip_horizontal=True)
+    a = ConvAutoencoder(**params).fit(images)
+    b = ConvAutoencoder(**params).fit(images)
+    np.testing.assert_allclose(a.transform(images), b.transform(images), atol=1e-6)
+    np.testing.assert_array_equal(a.transform(images), a.transform(images))
+    plain = ConvAutoencoder(**FAST).fit(images)
+    assert not np.allclose(plain.transform(images), a.transform(images), atol=1e-4)

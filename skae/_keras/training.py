@@ -21,10 +21,12 @@ class RowBatches(keras.utils.PyDataset):
     With ``seed`` set, the rows are shuffled each epoch by a permutation that
     is a pure function of ``(seed, epoch)``: training is reproducible and no
     global random state (NumPy's, Python's, the backend's) is read or changed.
+    ``augment(x, y, rng)``, if given, transforms each batch (training only).
     """
 
-    def __init__(self, X, rows, batch_size, make_batch, seed=None):
+    def __init__(self, X, rows, batch_size, make_batch, seed=None, augment=None):
         super().__init__()
+        self.augment = augment
         self.X = X
         self.rows = np.asarray(rows)
         self.batch_size = int(batch_size)
@@ -45,7 +47,11 @@ class RowBatches(keras.utils.PyDataset):
         batch_rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         # Sorted indices read a memmap front to back; the batch's order inside
         # a gradient step does not matter.
-        return self.make_batch(self.X[np.sort(batch_rows)])
+        x, y = self.make_batch(self.X[np.sort(batch_rows)])
+        if self.augment is not None:
+            # Seeded by (seed, epoch, batch): reproducible in any thread.
+            x, y = self.augment(x, y, np.random.default_rng([self.seed, self.epoch, index]))
+        return x, y
 
     def on_epoch_end(self):
         self.epoch += 1
@@ -82,6 +88,7 @@ def train(
     callbacks,
     verbose,
     seed,
+    augment=None,
 ):
     """Compile and fit ``model`` on rows of ``X``; return the history as a dict.
 
@@ -89,7 +96,7 @@ def train(
     callback, and the objects a user passed as a parameter must not change.
     """
     model.compile(optimizer=optimizer, loss=loss)
-    train_data = RowBatches(X, train_rows, batch_size, make_batch, seed=seed)
+    train_data = RowBatches(X, train_rows, batch_size, make_batch, seed=seed, augment=augment)
     val_data = RowBatches(X, val_rows, batch_size, make_batch) if len(val_rows) else None
     all_callbacks = [StopOnNonFiniteLoss()]
     if early_stopping:
