@@ -7,7 +7,14 @@ Importing skae imports neither Keras nor TensorFlow; they load on the first
 from ._base import BaseAutoencoder
 from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer
+from ._vae import VAETransformer
 
 __version__ = "0.1.0"
 
-__all__ = ["AutoencoderTransformer", "BaseAutoencoder", "ConvAutoencoder", "__version__"]
+__all__ = [
+    "AutoencoderTransformer",
+    "BaseAutoencoder",
+    "ConvAutoencoder",
+    "VAETransformer",
+    "__version__",
+]

@@ -113,11 +113,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._fit_scaling(X)
-        self.encoder_, self.decoder_ = self._build_networks(seed)
-        self.model_ = builders.autoencoder(
-            self.encoder_, self.decoder_, self.noise, self.noise_level, seed
-        )
         train_rows, val_rows = self._split_rows(len(X), seed)
+        self.encoder_, self.decoder_ = self._build_networks(seed)
+        self.model_ = self._build_model(
+            seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
+        )
         if isinstance(X, np.memmap):
             data, make_batch = X, self._make_batch
         else:  # standardise once: batches are then plain row lookups
@@ -131,7 +131,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             epochs=self.epochs,
             batch_size=self.batch_size,
             optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
-            loss=self.loss,
+            loss=self._keras_loss(),
+            start_from_epoch=self._early_stopping_start(),
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             callbacks=self.callbacks,
@@ -234,6 +235,22 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _from_network(self, output):
         """Flatten the network's output back to rows."""
         return output
+
+    def _build_model(self, seed, steps_per_epoch):
+        """The trained model around ``encoder_`` and ``decoder_``."""
+        from ._keras import builders
+
+        return builders.autoencoder(
+            self.encoder_, self.decoder_, self.noise, self.noise_level, seed
+        )
+
+    def _keras_loss(self):
+        """The ``loss`` given to ``Model.compile`` (None when the model has its own)."""
+        return self.loss
+
+    def _early_stopping_start(self):
+        """First epoch early stopping may count from."""
+        return 0
 
     def _augmentation(self):
         """None, or ``augment(x, y, rng) -> (x, y)`` applied to training batches."""

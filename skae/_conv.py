@@ -2,14 +2,13 @@
 
 from numbers import Integral
 
-import numpy as np
-import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseAutoencoder
+from ._images import ImageInputMixin, flip_half_horizontally
 
 
-class ConvAutoencoder(BaseAutoencoder):
+class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
     """Convolutional autoencoder as a scikit-learn transformer.
 
     Each entry of ``filters`` adds a ``Conv2D`` + 2x2 ``MaxPooling2D`` block
@@ -170,72 +169,6 @@ class ConvAutoencoder(BaseAutoencoder):
         self.kernel_size = kernel_size
         self.flip_horizontal = flip_horizontal
 
-    def inverse_transform(self, X):
-        """Decode latent codes to images, in the layout and units ``fit`` saw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-            Latent codes.
-
-        Returns
-        -------
-        X_original : ndarray
-            Flat rows (n_samples, n_features) when fitted on rows, else images
-            (n_samples, height, width[, channels]).
-        """
-        rows = super().inverse_transform(X)
-        return rows.reshape((len(rows), *self._input_image_shape))
-
-    # ------------------------------------------------------------------ hooks
-
-    def _validate_input(self, X, reset):
-        image_input = not sp.issparse(X) and not hasattr(X, "iloc") and _ndim(X) in (3, 4)
-        if image_input:
-            X = np.asarray(X)
-            if reset:
-                self._input_image_shape = X.shape[1:]
-            elif X.shape[1:] != tuple(self.image_shape_[: X.ndim - 1]):
-                raise ValueError(
-                    f"X holds images of shape {X.shape[1:]}, but {type(self).__name__} "
-                    f"was fitted on images of shape {self.image_shape_}."
-                )
-            X = X.reshape(len(X), -1)
-        X = super()._validate_input(X, reset)
-        if reset:
-            self.image_shape_ = self._resolve_image_shape(X.shape[1], image_input)
-            if not image_input:
-                self._input_image_shape = (X.shape[1],)
-        return X
-
-    def _resolve_image_shape(self, n_features, image_input):
-        if image_input:
-            shape = tuple(self._input_image_shape)
-        elif self.image_shape is None:
-            shape = (1, n_features)
-        else:
-            shape = tuple(int(s) for s in self.image_shape)
-        if len(shape) == 2:
-            shape = (*shape, 1)
-        if len(shape) != 3 or min(shape) < 1:
-            raise ValueError(
-                "image_shape must be (height, width) or (height, width, channels) of "
-                f"positive integers, got {self.image_shape!r}."
-            )
-        if image_input and self.image_shape is not None:
-            given = tuple(self.image_shape) + (() if len(self.image_shape) == 3 else (1,))
-            if given != shape:
-                raise ValueError(
-                    f"image_shape={tuple(self.image_shape)!r} does not match the images' "
-                    f"shape {tuple(self._input_image_shape)}."
-                )
-        if int(np.prod(shape)) != n_features:
-            raise ValueError(
-                f"image_shape={tuple(self.image_shape)!r} holds {int(np.prod(shape))} values "
-                f"per image, but X has {n_features} features per row."
-            )
-        return shape
-
     def _check_parameters(self):
         super()._check_parameters()
         if not all(isinstance(f, Integral) and f > 0 for f in self.filters):
@@ -263,25 +196,4 @@ class ConvAutoencoder(BaseAutoencoder):
         return encoder, decoder
 
     def _augmentation(self):
-        return _flip_half_horizontally if self.flip_horizontal else None
-
-    def _to_network(self, X_std):
-        return X_std.reshape((len(X_std), *self.image_shape_))
-
-    def _from_network(self, output):
-        return np.asarray(output).reshape(len(output), -1)
-
-
-def _ndim(X):
-    """Number of dimensions of X without converting array-likes that forbid it."""
-    if hasattr(X, "ndim"):
-        return X.ndim
-    return np.ndim(X) if isinstance(X, (list, tuple)) else 2
-
-
-def _flip_half_horizontally(x, y, rng):
-    """Mirror a random half of the images left-right; the target is the input."""
-    flip = rng.random(len(x)) < 0.5
-    x = x.copy()
-    x[flip] = x[flip, :, ::-1]
-    return x, x
+        return flip_half_horizontally if self.flip_horizontal else None

@@ -96,10 +96,10 @@ def test_denoising_autoencoder_cleans_digits_better_than_pca(digits_split):
 
 
 def test_flip_augmentation_mirrors_about_half_of_each_batch():
-    from skae._conv import _flip_half_horizontally
+    from skae._images import flip_half_horizontally
 
     x = np.random.default_rng(0).random((200, 5, 4, 1)).astype(np.float32)
-    flipped, target = _flip_half_horizontally(x, x, np.random.default_rng(0))
+    flipped, target = flip_half_horizontally(x, x, np.random.default_rng(0))
     assert flipped is target
     mirrored = np.all(flipped == x[:, :, ::-1], axis=(1, 2, 3))
     unchanged = np.all(flipped == x, axis=(1, 2, 3))

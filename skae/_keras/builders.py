@@ -43,14 +43,26 @@ def _dense(units, activation, seed, name):
     )
 
 
-def dense_encoder(n_features, n_components, hidden_layer_sizes, activation, seed):
-    """Dense encoder: ``n_features`` -> hidden layers -> linear ``n_components``."""
+def _latent(x, n_components, seed, variational):
+    """The encoder's head: the code, or for a VAE the posterior's mean and log-variance."""
+    if not variational:
+        return _dense(n_components, "linear", seed + 100, "latent")(x)
+    return [
+        _dense(n_components, "linear", seed + 100, "z_mean")(x),
+        keras.layers.Dense(n_components, kernel_initializer="zeros", name="z_log_var")(x),
+    ]
+
+
+def dense_encoder(
+    n_features, n_components, hidden_layer_sizes, activation, seed, variational=False
+):
+    """Dense encoder: ``n_features`` -> hidden layers -> linear ``n_components``
+    (two heads, ``z_mean`` and ``z_log_var``, when ``variational``)."""
     inputs = keras.Input(shape=(n_features,), name="encoder_input")
     x = inputs
     for i, units in enumerate(hidden_layer_sizes):
         x = _dense(units, activation, seed + i, f"encoder_hidden_{i}")(x)
-    outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
-    return keras.Model(inputs, outputs, name="encoder")
+    return keras.Model(inputs, _latent(x, n_components, seed, variational), name="encoder")
 
 
 def dense_decoder(
@@ -108,7 +120,14 @@ def pooled_shape(image_shape, n_pools):
 
 
 def conv_encoder(
-    image_shape, n_components, filters, kernel_size, hidden_layer_sizes, activation, seed
+    image_shape,
+    n_components,
+    filters,
+    kernel_size,
+    hidden_layer_sizes,
+    activation,
+    seed,
+    variational=False,
 ):
     """Convolutional encoder: [Conv2D -> MaxPooling2D] per entry of ``filters``,
     then Flatten, optional dense layers and a linear ``n_components`` latent."""
@@ -120,8 +139,7 @@ def conv_encoder(
     x = keras.layers.Flatten(name="flatten")(x)
     for i, units in enumerate(hidden_layer_sizes):
         x = _dense(units, activation, seed + 50 + i, f"encoder_hidden_{i}")(x)
-    outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
-    return keras.Model(inputs, outputs, name="encoder")
+    return keras.Model(inputs, _latent(x, n_components, seed, variational), name="encoder")
 
 
 def conv_decoder(

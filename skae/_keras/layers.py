@@ -33,3 +33,38 @@ class MaskingNoise(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+# The log-variance is clipped to this range wherever it is exponentiated: an
+# unbounded log-variance is the known way VAE training turns into NaN.
+LOG_VAR_RANGE = (-10.0, 10.0)
+
+
+def clip_log_var(log_var):
+    return keras.ops.clip(log_var, *LOG_VAR_RANGE)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class Sampling(keras.layers.Layer):
+    """The reparameterisation trick: ``mean + exp(log_var / 2) * eps`` in training.
+
+    At inference it returns ``mean``, so a model's prediction is deterministic.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        mean, log_var = inputs
+        if not training:
+            return mean
+        eps = keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator, dtype=mean.dtype)
+        return mean + keras.ops.exp(0.5 * clip_log_var(log_var)) * eps
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}

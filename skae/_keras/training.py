@@ -89,6 +89,7 @@ def train(
     verbose,
     seed,
     augment=None,
+    start_from_epoch=0,
 ):
     """Compile and fit ``model`` on rows of ``X``; return the history as a dict.
 
@@ -105,6 +106,7 @@ def train(
                 monitor="val_loss" if val_data is not None else "loss",
                 patience=n_iter_no_change,
                 restore_best_weights=True,
+                start_from_epoch=start_from_epoch,
             )
         )
     all_callbacks += [copy.copy(callback) for callback in callbacks or ()]
@@ -125,16 +127,20 @@ def predict(model, X, prepare):
     ``predict_on_batch`` runs the compiled inference step directly, without
     ``Model.predict``'s set-up cost: a one-row call costs well under a
     millisecond, and large inputs go through in chunks of
-    :data:`PREDICT_CHUNK` rows (so a memmap is read piece by piece).
+    :data:`PREDICT_CHUNK` rows (so a memmap is read piece by piece). A model
+    with several outputs gives a tuple of arrays.
     """
-    if len(X) <= PREDICT_CHUNK:
-        return np.asarray(model.predict_on_batch(prepare(X)))
-    return np.concatenate(
-        [
-            np.asarray(model.predict_on_batch(prepare(X[start : start + PREDICT_CHUNK])))
-            for start in range(0, len(X), PREDICT_CHUNK)
-        ]
-    )
+    chunks = [
+        model.predict_on_batch(prepare(X[start : start + PREDICT_CHUNK]))
+        for start in range(0, len(X), PREDICT_CHUNK)
+    ]
+    if isinstance(chunks[0], (list, tuple)):
+        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
+    return _concatenate(chunks)
+
+
+def _concatenate(arrays):
+    return np.asarray(arrays[0]) if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def model_to_bytes(model):

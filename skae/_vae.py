@@ -1,0 +1,335 @@
+"""VAETransformer: a variational autoencoder with a usable latent space."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseAutoencoder
+from ._images import ImageInputMixin
+
+# Monte Carlo draws per sample in score_samples; seeded, so scores are deterministic.
+_ELBO_DRAWS = 16
+_LOG_VAR_RANGE = (-10.0, 10.0)
+
+
+class VAETransformer(ImageInputMixin, BaseAutoencoder):
+    """Variational autoencoder as a scikit-learn transformer and generator.
+
+    The encoder maps each row to a Gaussian posterior N(mean, diag(var)) over
+    ``n_components`` latent values; training maximises the evidence lower
+    bound (ELBO): a Gaussian reconstruction likelihood, whose noise variance
+    is learned, minus ``beta`` times the KL divergence of the posterior from
+    N(0, I). The KL term makes the latent space continuous and complete:
+    :meth:`sample` decodes draws from the prior into new data.
+
+    ``transform`` returns the posterior mean (deterministic);
+    ``transform(X, return_std=True)`` also returns its standard deviation.
+    ``score_samples`` is each sample's ELBO, so ``GridSearchCV`` can tune
+    ``n_components`` and ``beta`` with no downstream estimator.
+
+    Dense by default. With ``image_shape``, or when fitted on image arrays,
+    it uses the convolutional encoder and decoder of :class:`ConvAutoencoder`.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Size of the latent space.
+    beta : float, default=1.0
+        Weight of the KL term. ``beta=0`` is a plain (noise-trained)
+        autoencoder; ``beta > 1`` trades reconstruction for a smoother,
+        more prior-like latent space.
+    kl_warmup_epochs : int, default=10
+        The KL weight rises linearly from 0 to ``beta`` over these first
+        epochs (KL annealing), which keeps latent dimensions from collapsing
+        early. Early stopping starts counting after the warm-up.
+    image_shape : tuple of int, default=None
+        (height, width[, channels]) for flat image rows; switches to the
+        convolutional networks.
+    filters : tuple of int, default=(32, 64)
+        Convolutional blocks, when convolutional.
+    kernel_size : int, default=3
+        Convolution kernel size, when convolutional.
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Dense hidden layers (dense mode), or dense layers after the
+        convolutions (convolutional mode).
+    activation, output_activation, epochs, batch_size, learning_rate, \
+optimizer, validation_fraction, early_stopping, n_iter_no_change, noise, \
+noise_level, callbacks, verbose, random_state
+        As in :class:`AutoencoderTransformer`.
+    loss : {"mse"}, default="mse"
+        The reconstruction likelihood: Gaussian, with a learned variance.
+
+    Attributes
+    ----------
+    encoder_ : keras.Model
+        Maps standardised rows to ``[z_mean, z_log_var]``.
+    decoder_ : keras.Model
+        Maps latent points to standardised rows.
+    model_ : keras.Model
+        The VAE (``skae._keras.models.VariationalAutoencoder``).
+    history_ : dict of str to list of float
+        Per epoch: ``loss`` (negative ELBO with the current KL weight, per
+        sample, standardised units), ``reconstruction`` and ``kl`` terms, and
+        their ``val_`` versions when validating.
+    noise_variance_ : float
+        Learned variance of the Gaussian likelihood, in the data's units.
+    n_iter_, offset_, scale_, image_shape_, n_features_in_, feature_names_in_
+        As in :class:`AutoencoderTransformer` and :class:`ConvAutoencoder`.
+
+    See Also
+    --------
+    AutoencoderTransformer : Deterministic dense autoencoder.
+    sklearn.decomposition.PCA : Probabilistic PCA is the linear Gaussian VAE.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import VAETransformer
+    >>> X = load_digits().data
+    >>> vae = VAETransformer(n_components=2, epochs=3, random_state=0).fit(X)
+    >>> vae.transform(X[:5]).shape
+    (5, 2)
+    >>> vae.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "image_shape": ["array-like", None],
+        "filters": ["array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"mse"})],
+    }
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        beta=1.0,
+        kl_warmup_epochs=10,
+        image_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        output_activation="linear",
+        epochs=100,
+        batch_size=32,
+        learning_rate=1e-3,
+        optimizer="adam",
+        loss="mse",
+        validation_fraction=0.1,
+        early_stopping=True,
+        n_iter_no_change=10,
+        noise=None,
+        noise_level=0.1,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            output_activation=output_activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            loss=loss,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            n_iter_no_change=n_iter_no_change,
+            noise=noise,
+            noise_level=noise_level,
+            callbacks=callbacks,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.beta = beta
+        self.kl_warmup_epochs = kl_warmup_epochs
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+
+    def transform(self, X, return_std=False):
+        """Posterior mean of each sample (deterministic).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or images
+            Data in the units and layout ``fit`` saw.
+        return_std : bool, default=False
+            Also return the posterior standard deviation.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Posterior means, in X's floating dtype.
+        X_std : ndarray of shape (n_samples, n_components)
+            Posterior standard deviations; only when ``return_std=True``.
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        mean, log_var = self._posterior(X)
+        if not return_std:
+            return mean.astype(X.dtype, copy=False)
+        std = np.exp(0.5 * np.clip(log_var, *_LOG_VAR_RANGE))
+        return mean.astype(X.dtype, copy=False), std.astype(X.dtype, copy=False)
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO) of each sample, in X's units (higher is better).
+
+        ``E_q[log p(x | z)] - KL(q(z | x) || p(z))``, the expectation estimated
+        with 16 draws from a fixed seed (deterministic for a fitted model),
+        including the change of units from the standardised data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or images
+            Data in the units and layout ``fit`` saw.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            A lower bound of each sample's log-likelihood under the model.
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        from ._keras import training
+
+        mean, log_var = self._posterior(X)
+        log_var = np.clip(log_var, *_LOG_VAR_RANGE).astype(np.float64)
+        target = self._standardize(X).astype(np.float64)
+        log_noise_var = float(np.asarray(self.model_.log_noise_var))
+        n_features = target.shape[1]
+        rng = np.random.default_rng(0)
+        log_likelihood = np.zeros(len(X))
+        for _ in range(_ELBO_DRAWS):
+            z = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
+            decoded = self._from_network(
+                training.predict(self.decoder_, z, lambda z: z.astype(np.float32))
+            )
+            squared = np.sum((target - decoded) ** 2, axis=1)
+            log_likelihood -= 0.5 * (
+                squared * np.exp(-log_noise_var) + n_features * (log_noise_var + np.log(2 * np.pi))
+            )
+        log_likelihood /= _ELBO_DRAWS
+        kl = -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=1)
+        return log_likelihood - kl - n_features * np.log(self.scale_)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw latent points from the prior N(0, I) and decode them.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of new samples.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws. None draws fresh randomness without touching
+            NumPy's global random state.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features) or images
+            New data in the units and layout ``fit`` saw.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = np.random.default_rng() if random_state is None else check_random_state(random_state)
+        return self.inverse_transform(rng.standard_normal((n_samples, self.n_components)))
+
+    # ------------------------------------------------------------------ hooks
+
+    @property
+    def noise_variance_(self):
+        check_is_fitted(self)
+        return float(np.exp(float(np.asarray(self.model_.log_noise_var)))) * self.scale_**2
+
+    def _is_convolutional(self):
+        return self.image_shape is not None or len(self._input_image_shape) > 1
+
+    def _build_networks(self, seed):
+        from ._keras import builders
+
+        sizes = tuple(self.hidden_layer_sizes)
+        if not self._is_convolutional():
+            encoder = builders.dense_encoder(
+                self.n_features_in_,
+                self.n_components,
+                sizes,
+                self.activation,
+                seed,
+                variational=True,
+            )
+            decoder = builders.dense_decoder(
+                self.n_components,
+                self.n_features_in_,
+                sizes,
+                self.activation,
+                self.output_activation,
+                seed,
+            )
+            return encoder, decoder
+        common = dict(
+            filters=tuple(self.filters),
+            kernel_size=self.kernel_size,
+            hidden_layer_sizes=sizes,
+            activation=self.activation,
+            seed=seed,
+        )
+        encoder = builders.conv_encoder(
+            self.image_shape_, self.n_components, variational=True, **common
+        )
+        decoder = builders.conv_decoder(
+            self.n_components,
+            self.image_shape_,
+            output_activation=self.output_activation,
+            **common,
+        )
+        return encoder, decoder
+
+    def _build_model(self, seed, steps_per_epoch):
+        from ._keras import builders
+        from ._keras.models import VariationalAutoencoder
+
+        noise = None
+        if self.noise is not None and self.noise_level > 0:
+            noise = builders.input_noise(self.noise, self.noise_level, seed)
+        return VariationalAutoencoder(
+            self.encoder_,
+            self.decoder_,
+            beta=self.beta,
+            warmup_steps=self.kl_warmup_epochs * steps_per_epoch,
+            noise=noise,
+            seed=seed,
+            name="vae",
+        )
+
+    def _keras_loss(self):
+        return None  # the model computes its own ELBO
+
+    def _early_stopping_start(self):
+        return self.kl_warmup_epochs
+
+    def _posterior(self, X):
+        from ._keras import training
+
+        mean, log_var = training.predict(
+            self.encoder_, X, lambda x: self._to_network(self._standardize(x))
+        )
+        return mean.astype(np.float64), log_var.astype(np.float64)
+
+    def _encode(self, X):
+        return self._posterior(X)[0]
+
+    def _to_network(self, X_std):
+        if self._is_convolutional():
+            return super()._to_network(X_std)
+        return X_std
