@@ -186,7 +186,8 @@ noise_level, callbacks, verbose, random_state
         """Evidence lower bound (ELBO) of each sample, in X's units (higher is better).
 
         ``E_q[log p(x | z)] - KL(q(z | x) || p(z))``, the expectation estimated
-        with 16 draws from a fixed seed (deterministic for a fitted model),
+        with 16 fixed draws shared by all samples (deterministic for a fitted
+        model, and independent of the other rows),
         including the change of units from the standardised data.
 
         Parameters
@@ -208,10 +209,12 @@ noise_level, callbacks, verbose, random_state
         target = self._standardize(X).astype(np.float64)
         log_noise_var = float(np.asarray(self.model_.log_noise_var))
         n_features = target.shape[1]
-        rng = np.random.default_rng(0)
+        # The same draws for every sample: a sample's score does not depend
+        # on which other rows, or in which order, it was scored with.
+        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
         log_likelihood = np.zeros(len(X))
-        for _ in range(_ELBO_DRAWS):
-            z = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
+        for eps in draws:
+            z = mean + np.exp(0.5 * log_var) * eps
             decoded = self._from_network(
                 training.predict(self.decoder_, z, lambda z: z.astype(np.float32))
             )
