@@ -56,7 +56,44 @@ def import_time(data):
     )
 
 
-RENDERERS = {"reconstruction": reconstruction, "overhead": overhead, "import": import_time}
+def lfw(data):
+    lines = [
+        "| model | n_components | test MSE | x PCA | fit (s) | SVC accuracy |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["rows"]:
+        if "test_mse" not in r:
+            lines.append(f"| {r['model']} | {r['n_components']} | | | | {r['accuracy']:.3f} |")
+            continue
+        lines.append(
+            f"| {r['model']} | {r['n_components']} | {r['test_mse']:.5f} "
+            f"| {r['ratio_to_pca']:.2f} | {r['fit_s']:.1f} | {r['accuracy']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def vae(data):
+    lines = [
+        "| n_components | PPCA log-lik | VAE ELBO | MSE PCA | MSE AE | MSE VAE | fit AE (s) "
+        "| fit VAE (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["rows"]:
+        lines.append(
+            f"| {r['n_components']} | {r['pca_loglik']:.1f} | {r['vae_elbo']:.1f} "
+            f"| {r['pca_mse']:.4f} | {r['ae_mse']:.4f} | {r['vae_mse']:.4f} "
+            f"| {r['ae_fit_s']:.0f} | {r['vae_fit_s']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+RENDERERS = {
+    "reconstruction": reconstruction,
+    "overhead": overhead,
+    "import": import_time,
+    "lfw": lfw,
+    "vae": vae,
+}
 
 
 def main():

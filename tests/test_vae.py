@@ -96,9 +96,9 @@ def test_transform_and_scores_are_deterministic(vae, digits_split):
 
 
 def test_sample_is_seeded_and_leaves_numpy_alone(vae):
-    np.random.seed(7)
+    np.random.seed(7)  # noqa: NPY002
     expected = np.random.rand()  # noqa: NPY002 (the global state is what we check)
-    np.random.seed(7)
+    np.random.seed(7)  # noqa: NPY002
     a, b = vae.sample(4, random_state=1), vae.sample(4, random_state=1)
     vae.sample(2)
     assert np.random.rand() == expected  # noqa: NPY002
