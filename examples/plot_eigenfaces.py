@@ -5,13 +5,16 @@ Eigenfaces and autoencoder faces on LFW
 The classic scikit-learn face-recognition story, with autoencoders beside
 PCA: faces of the 7 people with at least 70 images in Labeled Faces in the
 Wild, each a row of 50 x 37 pixels, are compressed by PCA ("eigenfaces"),
-by a dense :class:`skae.AutoencoderTransformer` and by a convolutional
-:class:`skae.ConvAutoencoder`, then recognised by an RBF SVC behind each.
+by a dense :class:`skae.AutoencoderTransformer`, by a convolutional
+:class:`skae.ConvAutoencoder` and by a convolutional
+:class:`skae.VAETransformer`, then recognised by an RBF SVC behind each.
 
 1. The same test faces reconstructed by each model at equal ``n_components``.
 2. PCA's cumulative explained variance beside each model's reconstruction R²
    (1 - residual / total variance, on the test faces) as ``n_components`` grows.
-3. ``Pipeline`` + ``GridSearchCV`` over ``n_components`` with an SVC behind
+3. New faces from the VAE: decoded draws from its prior, and decoded
+   straight lines between the codes of two test faces.
+4. ``Pipeline`` + ``GridSearchCV`` over ``n_components`` with an SVC behind
    each reducer, and a classification report for the best of each.
 
 Data: ``fetch_lfw_people(min_faces_per_person=70, resize=0.4)``, offline
@@ -19,8 +22,8 @@ from ``--data-home`` or ``SCIKIT_LEARN_DATA`` when the data are there,
 else the same faces from the project's shared arrays, else downloaded.
 
 Run: ``python examples/plot_eigenfaces.py [--data-home PATH] [--quick]``
-(about 15 minutes on 2 cores; ``--quick`` trains for few epochs to check the
-script end to end in about 3 minutes). Also: ``python -m skae demo --dataset lfw``.
+(about 25 minutes on 2 cores; ``--quick`` trains for few epochs to check
+the script end to end in a few minutes). Also: ``python -m skae demo --dataset lfw``.
 """
 
 import argparse
@@ -40,7 +43,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from skae import AutoencoderTransformer, ConvAutoencoder
+from skae import AutoencoderTransformer, ConvAutoencoder, VAETransformer
 from skae.datasets import load_lfw
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -59,7 +62,8 @@ X = images.reshape(n_samples, -1)
 print(f"LFW from {source}: {n_samples} faces of {h} x {w} pixels, {len(target_names)} people")
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=42)
 
-epochs = 5 if args.quick else 100
+epochs = 3 if args.quick else 100
+conv_epochs = 3 if args.quick else 40  # early stopping ends most runs sooner
 
 
 def make_reducers(n_components):
@@ -73,7 +77,14 @@ def make_reducers(n_components):
             n_components=n_components,
             image_shape=(h, w),
             flip_horizontal=True,
-            epochs=epochs,
+            epochs=conv_epochs,
+            random_state=0,
+        ),
+        "VAETransformer": VAETransformer(
+            n_components=n_components,
+            image_shape=(h, w),
+            hidden_layer_sizes=(),
+            epochs=conv_epochs,
             random_state=0,
         ),
     }
@@ -81,6 +92,7 @@ def make_reducers(n_components):
 
 # 1 + 2. Reconstructions and reconstruction R² as n_components grows.
 sizes = (8, 16, 32, 64)
+fitted_vae = None
 total = np.sum((X_test - X_test.mean(axis=0)) ** 2)
 r2 = {name: [] for name in make_reducers(1)}
 shown_size, reconstructions = 32, {}
@@ -97,10 +109,13 @@ for n in sizes:
         )
         if n == shown_size:
             reconstructions[name] = X_hat
+            if name == "VAETransformer":
+                fitted_vae = model
 
 n_faces = 8
 rows = {"original": X_test, **reconstructions}
 fig, axes = plt.subplots(len(rows), n_faces, figsize=(1.3 * n_faces, 1.9 * len(rows)))
+axes = np.atleast_2d(axes)
 for r, (name, faces) in enumerate(rows.items()):
     for c in range(n_faces):
         axes[r, c].imshow(faces[c].reshape(h, w), cmap="gray", vmin=0, vmax=1)
@@ -129,7 +144,23 @@ ax.set_title("Explained variance, extended to autoencoders")
 fig.tight_layout()
 fig.savefig(output_dir / "eigenfaces_explained_variance.png", dpi=100)
 
-# 3. Face recognition: each reducer in a Pipeline, n_components tuned.
+# 3. New faces from the VAE: prior samples and latent interpolations.
+samples = fitted_vae.sample(8, random_state=0)
+start, end = fitted_vae.transform(X_test[:2])
+line = start + np.linspace(0, 1, 8)[:, None] * (end - start)
+interpolation = fitted_vae.inverse_transform(line)
+fig, axes = plt.subplots(2, 8, figsize=(10.4, 4.2))
+for c in range(8):
+    axes[0, c].imshow(samples[c].reshape(h, w), cmap="gray", vmin=0, vmax=1)
+    axes[1, c].imshow(interpolation[c].reshape(h, w), cmap="gray", vmin=0, vmax=1)
+    axes[0, c].set_axis_off()
+    axes[1, c].set_axis_off()
+axes[0, 0].set_title("VAE prior samples, decoded", loc="left", fontsize=9)
+axes[1, 0].set_title("decoded line between two test faces", loc="left", fontsize=9)
+fig.tight_layout()
+fig.savefig(output_dir / "eigenfaces_vae_samples.png", dpi=100)
+
+# 4. Face recognition: each reducer in a Pipeline, n_components tuned.
 grid = {"reduce__n_components": [32, 64]}
 holdout = ShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
 for name, reducer in make_reducers(32).items():

@@ -7,11 +7,15 @@ Importing skae imports neither Keras nor TensorFlow; they load on the first
 from ._base import BaseAutoencoder
 from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer
+from ._impute import AutoencoderImputer
+from ._outlier import AutoencoderOutlierDetector
 from ._vae import VAETransformer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoencoderImputer",
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "BaseAutoencoder",
     "ConvAutoencoder",

@@ -2,7 +2,13 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoencoderTransformer, ConvAutoencoder, VAETransformer
+from skae import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    ConvAutoencoder,
+    VAETransformer,
+)
 
 # Few epochs and small layers: these checks test the API, not the fit quality.
 FAST = dict(epochs=3, batch_size=16, hidden_layer_sizes=(8,), random_state=0)
@@ -11,6 +17,8 @@ ESTIMATORS = [
     AutoencoderTransformer(n_components=2, **FAST),
     ConvAutoencoder(n_components=2, filters=(4,), **FAST),
     VAETransformer(n_components=2, kl_warmup_epochs=1, **FAST),
+    AutoencoderOutlierDetector(AutoencoderTransformer(n_components=2, **FAST)),
+    AutoencoderImputer(n_components=2, **FAST),
 ]
 
 # Every entry is a debt, with its reason. Aim: none.

@@ -103,3 +103,46 @@ class VariationalAutoencoder(keras.Model):
             if config.get(key) is not None:
                 config[key] = deserialize(config[key])
         return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class MaskedAutoencoder(keras.Model):
+    """``decoder(encoder(x))`` trained on the squared error of observed entries only.
+
+    The target ``y`` holds the (zero-filled) data and its observed-entries mask
+    side by side, ``concatenate([x, mask], axis=1)``: missing entries do not
+    count in the loss, so the network never learns to reproduce the filler.
+    """
+
+    def __init__(self, encoder, decoder, noise=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.noise = noise
+
+    def call(self, x, training=False):
+        if self.noise is not None:
+            x = self.noise(x, training=training)
+        return self.decoder(self.encoder(x, training=training), training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        n_features = ops.shape(y_pred)[1]
+        target, mask = y[:, :n_features], y[:, n_features:]
+        return ops.sum(mask * ops.square(target - y_pred)) / ops.maximum(ops.sum(mask), 1.0)
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {
+            **super().get_config(),
+            "encoder": serialize(self.encoder),
+            "decoder": serialize(self.decoder),
+            "noise": serialize(self.noise) if self.noise is not None else None,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder", "noise"):
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

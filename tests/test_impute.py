@@ -1,0 +1,62 @@
+"""AutoencoderImputer: scikit-learn's imputer conventions and real imputation quality."""
+
+import numpy as np
+import pytest
+from sklearn.impute import SimpleImputer
+
+from skae import AutoencoderImputer
+
+FAST = dict(epochs=20, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def holes(digits_split):
+    """Digits with 30% of the entries hidden completely at random."""
+    Xtr, Xte, _, _ = digits_split
+    rng = np.random.default_rng(0)
+    train_mask, test_mask = rng.random(Xtr.shape) < 0.3, rng.random(Xte.shape) < 0.3
+    return np.where(train_mask, np.nan, Xtr), np.where(test_mask, np.nan, Xte), Xte, test_mask
+
+
+def rmse(a, b):
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def test_fills_only_the_missing_entries_and_beats_the_mean(holes):
+    train, test, truth, mask = holes
+    imputer = AutoencoderImputer(**FAST).fit(train)
+    filled = imputer.transform(test)
+    assert not np.isnan(filled).any()
+    np.testing.assert_array_equal(filled[~mask], test[~mask])
+    mean_filled = SimpleImputer().fit(train).transform(test)
+    assert rmse(filled[mask], truth[mask]) < 0.75 * rmse(mean_filled[mask], truth[mask])
+
+
+def test_missing_entries_do_not_count_in_the_loss():
+    """Zeros written where values are missing must not be learned as data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(5.0, 1.0, size=(300, 6))
+    holes = X.copy()
+    holes[rng.random(X.shape) < 0.4] = np.nan
+    filled = AutoencoderImputer(n_components=3, **FAST).fit(holes).transform(holes)
+    # Had missing entries counted as zeros, the fills would be pulled far below 5.
+    assert abs(filled[np.isnan(holes)].mean() - 5.0) < 0.5
+
+
+def test_placeholder_missing_values_and_indicator():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4))
+    X[::5, 2] = -1.0
+    imputer = AutoencoderImputer(missing_values=-1.0, add_indicator=True, n_components=2, **FAST)
+    out = imputer.fit_transform(X)
+    assert out.shape == (80, 8)
+    assert not np.any(out[:, 2] == -1.0)
+    np.testing.assert_array_equal(out[:, 6], (X[:, 2] == -1.0).astype(float))
+    names = imputer.get_feature_names_out([f"f{i}" for i in range(4)])
+    assert list(names[4:]) == [f"missingindicator_f{i}" for i in range(4)]
+
+
+def test_refinement_passes_keep_observed_values(holes):
+    train, test, _, mask = holes
+    filled = AutoencoderImputer(n_refinements=2, **FAST).fit(train).transform(test)
+    np.testing.assert_array_equal(filled[~mask], test[~mask])
