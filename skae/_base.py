@@ -1,5 +1,9 @@
 """BaseAutoencoder: all the scikit-learn plumbing of skae's estimators, once."""
 
+import importlib.util
+import os
+import time
+import uuid
 from numbers import Integral, Real
 
 import numpy as np
@@ -48,6 +52,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "noise": [StrOptions({"gaussian", "masking"}), None],
         "noise_level": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, None],
+        "log_dir": [str, os.PathLike, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -70,6 +75,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         noise=None,
         noise_level=0.1,
         callbacks=None,
+        log_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -88,6 +94,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.noise = noise
         self.noise_level = noise_level
         self.callbacks = callbacks
+        self.log_dir = log_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -136,6 +143,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             callbacks=self.callbacks,
+            log_dir=self._new_run_dir(),
             verbose=self.verbose,
             seed=seed,
             augment=self._augmentation(),
@@ -350,6 +358,27 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         out = training.predict(self.model_, X, lambda x: self._to_network(self._standardize(x)))
         return self._unstandardize(self._from_network(out))
+
+    def _new_run_dir(self):
+        """A fresh TensorBoard folder under ``log_dir`` for this fit (or None).
+
+        Every fit gets its own subfolder, so the candidates and folds of a
+        ``GridSearchCV`` never overwrite each other's logs.
+        """
+        if self.log_dir is None:
+            self.log_dir_ = None
+            return None
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ImportError(
+                f"log_dir={self.log_dir!r} needs the tensorboard package: "
+                "pip install tensorboard (or skae[tensorboard])."
+            )
+        name = (
+            f"{type(self).__name__}-k{self.n_components}-"
+            f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        )
+        self.log_dir_ = os.path.join(os.fspath(self.log_dir), name)
+        return self.log_dir_
 
     def _split_rows(self, n_samples, seed):
         """Random train / validation row indices from ``validation_fraction``."""

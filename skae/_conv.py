@@ -73,6 +73,8 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
         Noise standard deviation (standardised units) or masking probability.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks for training (copied before use).
+    log_dir : str or path-like, default=None
+        TensorBoard logs, a new subfolder per fit (see AutoencoderTransformer).
     verbose : int, default=0
         Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     random_state : int, RandomState instance or None, default=None
@@ -142,6 +144,7 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
         noise=None,
         noise_level=0.1,
         callbacks=None,
+        log_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -161,6 +164,7 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
             noise=noise,
             noise_level=noise_level,
             callbacks=callbacks,
+            log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
         )

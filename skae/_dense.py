@@ -55,6 +55,11 @@ class AutoencoderTransformer(BaseAutoencoder):
         standardised input) or the masking probability.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks for training (copied before use).
+    log_dir : str or path-like, default=None
+        Write TensorBoard logs: each fit writes to a new subfolder of
+        ``log_dir`` (named after the class, ``n_components``, the time and a
+        random suffix), so the candidates and folds of a ``GridSearchCV`` do
+        not overwrite each other. The folder is ``log_dir_`` after fit.
     verbose : int, default=0
         Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     random_state : int, RandomState instance or None, default=None
@@ -74,6 +79,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         Per-epoch ``loss`` (and ``val_loss`` when validating).
     n_iter_ : int
         Number of epochs run.
+    log_dir_ : str or None
+        This fit's TensorBoard folder (None without ``log_dir``).
     offset_ : ndarray of shape (n_features,)
         Subtracted from each feature before the network (the mean, or the
         range's lower end for bounded output activations).

@@ -25,6 +25,7 @@ _SHARED = (
     "noise",
     "noise_level",
     "callbacks",
+    "log_dir",
     "verbose",
     "random_state",
 )
@@ -95,7 +96,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Size of the latent space.
     hidden_layer_sizes, activation, epochs, batch_size, learning_rate, \
 optimizer, validation_fraction, early_stopping, n_iter_no_change, callbacks, \
-verbose, random_state
+log_dir, verbose, random_state
         As in :class:`AutoencoderTransformer`.
     noise : {"gaussian", "masking"} or None, default="masking"
         Training corruption; masking teaches the network to fill gaps.
@@ -156,6 +157,7 @@ verbose, random_state
         noise="masking",
         noise_level=0.25,
         callbacks=None,
+        log_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -175,6 +177,7 @@ verbose, random_state
         self.noise = noise
         self.noise_level = noise_level
         self.callbacks = callbacks
+        self.log_dir = log_dir
         self.verbose = verbose
         self.random_state = random_state
 

@@ -57,7 +57,7 @@ class VAETransformer(ImageInputMixin, BaseAutoencoder):
         convolutions (convolutional mode).
     activation, output_activation, epochs, batch_size, learning_rate, \
 optimizer, validation_fraction, early_stopping, n_iter_no_change, noise, \
-noise_level, callbacks, verbose, random_state
+noise_level, callbacks, log_dir, verbose, random_state
         As in :class:`AutoencoderTransformer`.
     loss : {"mse"}, default="mse"
         The reconstruction likelihood: Gaussian, with a learned variance.
@@ -129,6 +129,7 @@ noise_level, callbacks, verbose, random_state
         noise=None,
         noise_level=0.1,
         callbacks=None,
+        log_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -148,6 +149,7 @@ noise_level, callbacks, verbose, random_state
             noise=noise,
             noise_level=noise_level,
             callbacks=callbacks,
+            log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
         )

@@ -88,6 +88,7 @@ def train(
     callbacks,
     verbose,
     seed,
+    log_dir=None,
     augment=None,
     start_from_epoch=0,
 ):
@@ -109,6 +110,8 @@ def train(
                 start_from_epoch=start_from_epoch,
             )
         )
+    if log_dir is not None:
+        all_callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
     all_callbacks += [copy.copy(callback) for callback in callbacks or ()]
     history = model.fit(
         train_data,
