@@ -1,9 +1,101 @@
-"""Command line: ``python -m skae demo`` and ``python -m skae bench``."""
+"""Command line: ``python -m skae demo | bench | fit | transform``."""
 
 import argparse
+import ast
 import runpy
 import sys
 from pathlib import Path
+
+ESTIMATORS = (
+    "AutoencoderTransformer",
+    "ConvAutoencoder",
+    "VAETransformer",
+    "AutoencoderOutlierDetector",
+    "AutoencoderImputer",
+)
+METHODS = ("transform", "inverse_transform", "predict", "score_samples", "decision_function")
+
+
+class UsageError(Exception):
+    """A mistake in the command line's input, reported without a traceback."""
+
+
+def _load_data(path):
+    """A 2-D float array from a ``.npy`` or ``.csv`` file (a header row is skipped)."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"data file {str(path)!r} does not exist")
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if path.suffix != ".csv":
+        raise UsageError(f"data file {str(path)!r} must end in .npy or .csv")
+    with path.open() as handle:
+        first = handle.readline().strip().split(",")
+    try:
+        [float(v) for v in first if v.strip()]
+        header = 0
+    except ValueError:
+        header = 1
+    # Empty fields become NaN, which AutoencoderImputer fills.
+    return np.atleast_2d(np.genfromtxt(path, delimiter=",", skip_header=header))
+
+
+def _parse_params(pairs):
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        try:
+            params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[name] = value  # a plain string such as relu
+    return params
+
+
+def _fit(args):
+    import joblib
+
+    import skae
+
+    if args.estimator not in ESTIMATORS:
+        raise UsageError(
+            f"unknown estimator {args.estimator!r}; choose from {', '.join(ESTIMATORS)}"
+        )
+    X = _load_data(args.data)
+    estimator = getattr(skae, args.estimator)()
+    params = _parse_params(args.param)
+    unknown = sorted(set(params) - set(estimator.get_params()))
+    if unknown:
+        raise UsageError(
+            f"{args.estimator} has no parameter {', '.join(unknown)}; its parameters are "
+            f"{', '.join(sorted(estimator.get_params()))}"
+        )
+    estimator.set_params(**params).fit(X)
+    joblib.dump(estimator, args.output)
+    print(f"fitted {estimator!r} on {X.shape[0]} rows x {X.shape[1]} columns; saved {args.output}")
+
+
+def _transform(args):
+    import joblib
+    import numpy as np
+
+    if not Path(args.model).is_file():
+        raise UsageError(f"model file {args.model!r} does not exist")
+    model = joblib.load(args.model)
+    if not hasattr(model, args.method):
+        raise UsageError(f"{type(model).__name__} has no method {args.method}")
+    result = np.asarray(getattr(model, args.method)(_load_data(args.data)))
+    output = Path(args.output)
+    if output.suffix == ".npy":
+        np.save(output, result)
+    elif output.suffix == ".csv":
+        np.savetxt(output, np.atleast_2d(result.T).T, delimiter=",")
+    else:
+        raise UsageError(f"output {str(output)!r} must end in .npy or .csv")
+    print(f"{args.method}: {result.shape} saved to {output}")
 
 
 def _bench(args):
@@ -67,12 +159,56 @@ def build_parser():
     bench.add_argument("--benchmarks-dir", default="benchmarks", help="default: benchmarks")
     bench.add_argument("--only", default="", help="run only scripts whose name contains this")
     bench.set_defaults(func=_bench)
+
+    fit = sub.add_parser(
+        "fit",
+        help="fit an estimator on a .csv or .npy file and save it with joblib",
+        description="Fit a skae estimator on the rows of a .csv (header row optional, "
+        "empty fields are missing values) or .npy file and save it with joblib.",
+    )
+    fit.add_argument("estimator", help="one of: " + ", ".join(ESTIMATORS))
+    fit.add_argument("data", help="training data, .csv or .npy")
+    fit.add_argument("-o", "--output", default="model.joblib", help="default: model.joblib")
+    fit.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an estimator parameter, as a Python literal (repeatable): "
+        "-p n_components=16 -p hidden_layer_sizes='(64,)'",
+    )
+    fit.set_defaults(func=_fit)
+
+    transform = sub.add_parser("transform", help="apply a saved estimator to a .csv or .npy file")
+    transform.add_argument("model", help="a .joblib file written by fit")
+    transform.add_argument("data", help="data, .csv or .npy")
+    transform.add_argument(
+        "-o",
+        "--output",
+        default="transformed.npy",
+        help="a .npy or .csv file (default: transformed.npy)",
+    )
+    transform.add_argument(
+        "-m",
+        "--method",
+        choices=METHODS,
+        default="transform",
+        help="which method to apply (default: transform)",
+    )
+    transform.set_defaults(func=_transform)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except UsageError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    except ValueError as exc:  # scikit-learn's messages on bad parameters or data
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,110 @@
+"""``python -m skae``: fit and transform on files, clear errors for bad input."""
+
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+
+from skae.__main__ import main
+
+
+@pytest.fixture
+def data_files(tmp_path, small_X):
+    np.save(tmp_path / "X.npy", small_X)
+    header = ",".join(f"f{i}" for i in range(small_X.shape[1]))
+    np.savetxt(tmp_path / "X.csv", small_X, delimiter=",", header=header, comments="")
+    return tmp_path
+
+
+def _error(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_fit_then_transform_round_trip(data_files, small_X):
+    model = data_files / "ae.joblib"
+    main(
+        [
+            "fit",
+            "AutoencoderTransformer",
+            str(data_files / "X.csv"),
+            "-o",
+            str(model),
+            "-p",
+            "n_components=3",
+            "-p",
+            "epochs=2",
+            "-p",
+            "hidden_layer_sizes=(8,)",
+            "-p",
+            "random_state=0",
+        ]
+    )
+    fitted = joblib.load(model)
+    assert fitted.n_components == 3 and fitted.hidden_layer_sizes == (8,)
+    out = data_files / "Z.csv"
+    main(["transform", str(model), str(data_files / "X.npy"), "-o", str(out)])
+    np.testing.assert_allclose(np.loadtxt(out, delimiter=","), fitted.transform(small_X), rtol=1e-5)
+    main(
+        [
+            "transform",
+            str(model),
+            str(data_files / "X.npy"),
+            "-o",
+            str(data_files / "s.npy"),
+            "-m",
+            "score_samples",
+        ]
+    )
+    assert np.load(data_files / "s.npy").shape == (len(small_X),)
+
+
+def test_imputer_reads_empty_csv_fields_as_missing(tmp_path):
+    rows = ["a,b,c"] + [f"{i},{'' if i % 4 == 0 else 2 * i},{3 * i}" for i in range(40)]
+    (tmp_path / "holes.csv").write_text("\n".join(rows) + "\n")
+    model = tmp_path / "imp.joblib"
+    main(
+        [
+            "fit",
+            "AutoencoderImputer",
+            str(tmp_path / "holes.csv"),
+            "-o",
+            str(model),
+            "-p",
+            "n_components=2",
+            "-p",
+            "epochs=2",
+        ]
+    )
+    main(["transform", str(model), str(tmp_path / "holes.csv"), "-o", str(tmp_path / "f.npy")])
+    assert not np.isnan(np.load(tmp_path / "f.npy")).any()
+
+
+def test_clear_errors(data_files, capsys):
+    assert "does not exist" in _error(capsys, ["fit", "AutoencoderTransformer", "nope.npy"])
+    assert "unknown estimator 'PCA'" in _error(capsys, ["fit", "PCA", str(data_files / "X.npy")])
+    err = _error(
+        capsys, ["fit", "AutoencoderTransformer", str(data_files / "X.npy"), "-p", "n_componets=3"]
+    )
+    assert "has no parameter n_componets" in err
+    err = _error(
+        capsys, ["fit", "AutoencoderTransformer", str(data_files / "X.npy"), "-p", "n_components=0"]
+    )
+    assert "'n_components' parameter" in err
+    (data_files / "X.txt").write_text("1,2\n")
+    err = _error(capsys, ["fit", "AutoencoderTransformer", str(data_files / "X.txt")])
+    assert "must end in .npy or .csv" in err
+    assert "model file 'missing.joblib' does not exist" in _error(
+        capsys, ["transform", "missing.joblib", str(data_files / "X.npy")]
+    )
+
+
+def test_help_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "skae", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for command in ("demo", "bench", "fit", "transform"):
+        assert command in out.stdout
