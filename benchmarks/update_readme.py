@@ -87,7 +87,39 @@ def vae(data):
     return "\n".join(lines)
 
 
+def outliers(data):
+    names = list(data["results"][0]["mean_auc"])
+    lines = ["| data | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for result in data["results"]:
+        best = max(result["mean_auc"].values())
+        cells = [
+            f"**{auc:.3f}**" if auc == best else f"{auc:.3f}" for auc in result["mean_auc"].values()
+        ]
+        lines.append(f"| {result['dataset']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def impute(data):
+    names = [k[: -len("_rmse")] for k in data["rows"][0] if k.endswith("_rmse")]
+    lines = [
+        "| data | missing | " + " | ".join(names) + " |",
+        "|---|---:|" + "---:|" * len(names),
+    ]
+    for r in data["rows"]:
+        best = min(r[f"{n}_rmse"] for n in names)
+        cells = [
+            f"**{r[f'{n}_rmse']:.4f}**" if r[f"{n}_rmse"] == best else f"{r[f'{n}_rmse']:.4f}"
+            for n in names
+        ]
+        lines.append(
+            f"| {r['dataset']} | {int(100 * r['missing_fraction'])}% | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "outliers": outliers,
+    "impute": impute,
     "reconstruction": reconstruction,
     "overhead": overhead,
     "import": import_time,

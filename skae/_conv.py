@@ -183,21 +183,16 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
     def _build_networks(self, seed):
         from ._keras import builders
 
-        common = dict(
-            filters=tuple(self.filters),
-            kernel_size=self.kernel_size,
-            hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            activation=self.activation,
-            seed=seed,
-        )
-        encoder = builders.conv_encoder(self.image_shape_, self.n_components, **common)
-        decoder = builders.conv_decoder(
-            self.n_components,
+        return builders.conv_networks(
             self.image_shape_,
-            output_activation=self.output_activation,
-            **common,
+            self.n_components,
+            self.filters,
+            self.kernel_size,
+            self.hidden_layer_sizes,
+            self.activation,
+            self.output_activation,
+            seed,
         )
-        return encoder, decoder
 
     def _augmentation(self):
         return flip_half_horizontally if self.flip_horizontal else None

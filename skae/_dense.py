@@ -116,16 +116,11 @@ class AutoencoderTransformer(BaseAutoencoder):
     def _build_networks(self, seed):
         from ._keras import builders
 
-        sizes = tuple(self.hidden_layer_sizes)
-        encoder = builders.dense_encoder(
-            self.n_features_in_, self.n_components, sizes, self.activation, seed
-        )
-        decoder = builders.dense_decoder(
-            self.n_components,
+        return builders.dense_networks(
             self.n_features_in_,
-            sizes,
+            self.n_components,
+            self.hidden_layer_sizes,
             self.activation,
             self.output_activation,
             seed,
         )
-        return encoder, decoder

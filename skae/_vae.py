@@ -263,42 +263,27 @@ noise_level, callbacks, log_dir, verbose, random_state
     def _build_networks(self, seed):
         from ._keras import builders
 
-        sizes = tuple(self.hidden_layer_sizes)
-        if not self._is_convolutional():
-            encoder = builders.dense_encoder(
-                self.n_features_in_,
+        if self._is_convolutional():
+            return builders.conv_networks(
+                self.image_shape_,
                 self.n_components,
-                sizes,
-                self.activation,
-                seed,
-                variational=True,
-            )
-            decoder = builders.dense_decoder(
-                self.n_components,
-                self.n_features_in_,
-                sizes,
+                self.filters,
+                self.kernel_size,
+                self.hidden_layer_sizes,
                 self.activation,
                 self.output_activation,
                 seed,
+                variational=True,
             )
-            return encoder, decoder
-        common = dict(
-            filters=tuple(self.filters),
-            kernel_size=self.kernel_size,
-            hidden_layer_sizes=sizes,
-            activation=self.activation,
-            seed=seed,
-        )
-        encoder = builders.conv_encoder(
-            self.image_shape_, self.n_components, variational=True, **common
-        )
-        decoder = builders.conv_decoder(
+        return builders.dense_networks(
+            self.n_features_in_,
             self.n_components,
-            self.image_shape_,
-            output_activation=self.output_activation,
-            **common,
+            self.hidden_layer_sizes,
+            self.activation,
+            self.output_activation,
+            seed,
+            variational=True,
         )
-        return encoder, decoder
 
     def _build_model(self, seed, steps_per_epoch):
         from ._keras import builders

@@ -77,6 +77,46 @@ def dense_decoder(
     return keras.Model(inputs, outputs, name="decoder")
 
 
+def dense_networks(
+    n_features,
+    n_components,
+    hidden_layer_sizes,
+    activation,
+    output_activation,
+    seed,
+    variational=False,
+):
+    """``(encoder, decoder)`` of :func:`dense_encoder` and :func:`dense_decoder`."""
+    sizes = tuple(hidden_layer_sizes)
+    encoder = dense_encoder(n_features, n_components, sizes, activation, seed, variational)
+    decoder = dense_decoder(n_components, n_features, sizes, activation, output_activation, seed)
+    return encoder, decoder
+
+
+def conv_networks(
+    image_shape,
+    n_components,
+    filters,
+    kernel_size,
+    hidden_layer_sizes,
+    activation,
+    output_activation,
+    seed,
+    variational=False,
+):
+    """``(encoder, decoder)`` of :func:`conv_encoder` and :func:`conv_decoder`."""
+    common = dict(
+        filters=tuple(filters),
+        kernel_size=kernel_size,
+        hidden_layer_sizes=tuple(hidden_layer_sizes),
+        activation=activation,
+        seed=seed,
+    )
+    encoder = conv_encoder(image_shape, n_components, variational=variational, **common)
+    decoder = conv_decoder(n_components, image_shape, output_activation=output_activation, **common)
+    return encoder, decoder
+
+
 def input_noise(noise, noise_level, seed):
     """The layer that corrupts inputs during training (identity at inference)."""
     if noise == "gaussian":

@@ -9,6 +9,23 @@ keras = import_keras()
 ops = keras.ops
 
 
+def _serialize_parts(model, names):
+    """Config entries for the sub-models (or None) held in ``model``'s attributes."""
+    serialize = keras.saving.serialize_keras_object
+    return {
+        name: serialize(getattr(model, name)) if getattr(model, name) is not None else None
+        for name in names
+    }
+
+
+def _deserialize_parts(config, names):
+    config = dict(config)
+    for name in names:
+        if config.get(name) is not None:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config
+
+
 def gaussian_nll(x, reconstruction, log_noise_var):
     """Per-sample negative log-likelihood of x under N(reconstruction, exp(log_noise_var) I)."""
     x = ops.reshape(x, (ops.shape(x)[0], -1))
@@ -84,12 +101,9 @@ class VariationalAutoencoder(keras.Model):
         return loss
 
     def get_config(self):
-        serialize = keras.saving.serialize_keras_object
         return {
             **super().get_config(),
-            "encoder": serialize(self.encoder),
-            "decoder": serialize(self.decoder),
-            "noise": serialize(self.noise) if self.noise is not None else None,
+            **_serialize_parts(self, ("encoder", "decoder", "noise")),
             "beta": self.beta,
             "warmup_steps": self.warmup_steps,
             "seed": self.seed,
@@ -97,12 +111,7 @@ class VariationalAutoencoder(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        deserialize = keras.saving.deserialize_keras_object
-        for key in ("encoder", "decoder", "noise"):
-            if config.get(key) is not None:
-                config[key] = deserialize(config[key])
-        return cls(**config)
+        return cls(**_deserialize_parts(config, ("encoder", "decoder", "noise")))
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -131,18 +140,8 @@ class MaskedAutoencoder(keras.Model):
         return ops.sum(mask * ops.square(target - y_pred)) / ops.maximum(ops.sum(mask), 1.0)
 
     def get_config(self):
-        serialize = keras.saving.serialize_keras_object
-        return {
-            **super().get_config(),
-            "encoder": serialize(self.encoder),
-            "decoder": serialize(self.decoder),
-            "noise": serialize(self.noise) if self.noise is not None else None,
-        }
+        return {**super().get_config(), **_serialize_parts(self, ("encoder", "decoder", "noise"))}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder", "noise"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**_deserialize_parts(config, ("encoder", "decoder", "noise")))
