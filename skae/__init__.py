@@ -9,6 +9,7 @@ from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer
 from ._impute import AutoencoderImputer
 from ._outlier import AutoencoderOutlierDetector
+from ._sequence import SequenceAutoencoder, make_windows, windows_to_timeline
 from ._vae import VAETransformer
 
 __version__ = "0.1.0"
@@ -19,6 +20,9 @@ __all__ = [
     "AutoencoderTransformer",
     "BaseAutoencoder",
     "ConvAutoencoder",
+    "SequenceAutoencoder",
     "VAETransformer",
     "__version__",
+    "make_windows",
+    "windows_to_timeline",
 ]

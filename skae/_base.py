@@ -128,7 +128,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if isinstance(X, np.memmap):
             data, make_batch = X, self._make_batch
         else:  # standardise once: batches are then plain row lookups
-            data, make_batch = self._standardize(X), self._make_standardized_batch
+            data, make_batch = self._training_data(X), self._make_standardized_batch
         self.history_ = training.train(
             self.model_,
             data,
@@ -251,6 +251,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return builders.autoencoder(
             self.encoder_, self.decoder_, self.noise, self.noise_level, seed
         )
+
+    def _training_data(self, X):
+        """In-memory training rows, standardised once, that batches are cut from."""
+        return self._standardize(X)
 
     def _keras_loss(self):
         """The ``loss`` given to ``Model.compile`` (None when the model has its own)."""

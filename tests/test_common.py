@@ -7,6 +7,7 @@ from skae import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
     ConvAutoencoder,
+    SequenceAutoencoder,
     VAETransformer,
 )
 
@@ -19,6 +20,7 @@ ESTIMATORS = [
     VAETransformer(n_components=2, kl_warmup_epochs=1, **FAST),
     AutoencoderOutlierDetector(AutoencoderTransformer(n_components=2, **FAST)),
     AutoencoderImputer(n_components=2, **FAST),
+    SequenceAutoencoder(n_components=2, units=4, **FAST),
 ]
 
 # Every entry is a debt, with its reason. Aim: none.

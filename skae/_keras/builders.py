@@ -117,6 +117,54 @@ def conv_networks(
     return encoder, decoder
 
 
+def _recurrent(cell, units, seed, name, return_sequences=False):
+    layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
+    return layer(
+        units,
+        return_sequences=return_sequences,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
+        name=name,
+    )
+
+
+def sequence_encoder(
+    sequence_shape, n_components, units, cell, hidden_layer_sizes, activation, seed
+):
+    """Recurrent encoder: (timesteps, features) -> LSTM/GRU state -> ``n_components``."""
+    inputs = keras.Input(shape=tuple(sequence_shape), name="encoder_input")
+    x = _recurrent(cell, units, seed, "encoder_rnn")(inputs)
+    for i, size in enumerate(hidden_layer_sizes):
+        x = _dense(size, activation, seed + 50 + i, f"encoder_hidden_{i}")(x)
+    outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
+    return keras.Model(inputs, outputs, name="encoder")
+
+
+def sequence_decoder(
+    n_components,
+    n_timesteps,
+    n_features,
+    units,
+    cell,
+    hidden_layer_sizes,
+    activation,
+    output_activation,
+    seed,
+    name="decoder",
+):
+    """The seed material's decoder: RepeatVector(timesteps) -> LSTM/GRU returning
+    sequences -> TimeDistributed(Dense(features))."""
+    inputs = keras.Input(shape=(n_components,), name=f"{name}_input")
+    x = inputs
+    for i, size in enumerate(reversed(hidden_layer_sizes)):
+        x = _dense(size, activation, seed + 200 + i, f"{name}_hidden_{i}")(x)
+    x = keras.layers.RepeatVector(n_timesteps, name=f"{name}_repeat")(x)
+    x = _recurrent(cell, units, seed + 300, f"{name}_rnn", return_sequences=True)(x)
+    dense = _dense(n_features, output_activation, seed + 400, f"{name}_output")
+    outputs = keras.layers.TimeDistributed(dense, name=f"{name}_steps")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 def input_noise(noise, noise_level, seed):
     """The layer that corrupts inputs during training (identity at inference)."""
     if noise == "gaussian":

@@ -1,0 +1,417 @@
+"""SequenceAutoencoder: LSTM autoencoders that reconstruct and forecast sequences."""
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseAutoencoder
+from ._images import _ndim
+
+
+class SequenceAutoencoder(BaseAutoencoder):
+    """LSTM (or GRU) autoencoder for sequences, with optional forecasting.
+
+    The encoder reads each sequence with a recurrent layer and maps its last
+    state to ``n_components`` latent values; the decoder repeats the latent
+    vector once per time step (``RepeatVector``), runs a recurrent layer that
+    returns sequences, and maps every step back to the features
+    (``TimeDistributed(Dense)``). With ``n_future > 0`` a second decoder from
+    the same latent vector predicts the ``n_future`` steps that follow each
+    sequence (the composite model of Srivastava et al., 2015): training
+    minimises both losses, and :meth:`predict` returns the forecast.
+
+    Input is 3-D, (n_samples, timesteps, features), or flat rows with
+    ``sequence_shape`` given (as a Pipeline passes them); ``inverse_transform``
+    answers in the layout ``fit`` saw. Flat rows without ``sequence_shape`` are
+    univariate sequences (n_features timesteps of 1 feature).
+    Use :func:`make_windows` to cut a long series into training sequences.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Size of the latent vector.
+    sequence_shape : tuple of int, default=None
+        (timesteps, features) of each sequence, for flat input rows.
+    units : int, default=64
+        Size of the recurrent layers.
+    cell : {"lstm", "gru"}, default="lstm"
+        Kind of recurrent layer.
+    n_future : int, default=0
+        Steps to forecast; > 0 adds the forecasting decoder and ``predict``,
+        and ``fit`` then needs ``y``, the steps following each sequence.
+    hidden_layer_sizes : tuple of int, default=()
+        Dense layers between the recurrent state and the latent vector.
+    activation : str, default="relu"
+        Activation of those dense layers.
+    output_activation, epochs, batch_size, learning_rate, optimizer, loss, \
+validation_fraction, early_stopping, n_iter_no_change, noise, noise_level, \
+callbacks, log_dir, verbose, random_state
+        As in :class:`AutoencoderTransformer`.
+
+    Attributes
+    ----------
+    sequence_shape_ : tuple of int
+        (timesteps, features) the network reads.
+    encoder_, decoder_, model_ : keras.Model
+        Encoder, reconstruction decoder and the trained model.
+    future_decoder_ : keras.Model or None
+        The forecasting decoder (with ``n_future > 0``).
+    history_, n_iter_, offset_, scale_, n_features_in_
+        As in :class:`AutoencoderTransformer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import SequenceAutoencoder, make_windows
+    >>> series = np.sin(np.arange(300) / 5.0)
+    >>> X, y = make_windows(series, window=20, n_future=5)
+    >>> model = SequenceAutoencoder(n_components=4, units=8, n_future=5, epochs=2,
+    ...                             random_state=0).fit(X, y)
+    >>> model.transform(X).shape, model.predict(X).shape
+    ((276, 4), (276, 5, 1))
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "sequence_shape": ["array-like", None],
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "cell": [StrOptions({"lstm", "gru"})],
+        "n_future": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        sequence_shape=None,
+        units=64,
+        cell="lstm",
+        n_future=0,
+        hidden_layer_sizes=(),
+        activation="relu",
+        output_activation="linear",
+        epochs=100,
+        batch_size=32,
+        learning_rate=1e-3,
+        optimizer="adam",
+        loss="mse",
+        validation_fraction=0.1,
+        early_stopping=True,
+        n_iter_no_change=10,
+        noise=None,
+        noise_level=0.1,
+        callbacks=None,
+        log_dir=None,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            output_activation=output_activation,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            loss=loss,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            n_iter_no_change=n_iter_no_change,
+            noise=noise,
+            noise_level=noise_level,
+            callbacks=callbacks,
+            log_dir=log_dir,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.sequence_shape = sequence_shape
+        self.units = units
+        self.cell = cell
+        self.n_future = n_future
+
+    def fit(self, X, y=None):
+        """Train on sequences X (and, with ``n_future``, the steps y that follow them).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, features) or (n_samples, n_features)
+            Training sequences.
+        y : array-like of shape (n_samples, n_future, features), default=None
+            The ``n_future`` steps after each sequence; required when
+            ``n_future > 0``, ignored otherwise.
+
+        Returns
+        -------
+        self : object
+        """
+        self._future_targets = None
+        if self.n_future > 0:
+            if y is None:
+                raise ValueError(
+                    f"n_future={self.n_future} needs y, the {self.n_future} steps that "
+                    "follow each sequence (make_windows(series, window, n_future=...) "
+                    "returns them)."
+                )
+            self._future_targets = np.asarray(y, dtype=np.float64)
+        try:
+            return super().fit(X)
+        finally:
+            del self._future_targets
+
+    def inverse_transform(self, X):
+        """Decode latent vectors to sequences, in the layout ``fit`` saw.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+
+        Returns
+        -------
+        X_original : ndarray
+            (n_samples, timesteps, features), or flat rows if fitted on rows.
+        """
+        rows = super().inverse_transform(X)
+        return rows.reshape((len(rows), *self._input_sequence_shape))
+
+    @available_if(lambda self: self.n_future > 0)
+    def predict(self, X):
+        """Forecast the ``n_future`` steps after each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, features) or flat rows
+
+        Returns
+        -------
+        forecast : ndarray of shape (n_samples, n_future, features)
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        from ._keras import training
+
+        future = training.predict(
+            self.future_decoder_, self._encode(X), lambda z: z.astype(np.float32)
+        )
+        return (future * self.scale_ + self._feature_offset()).astype(X.dtype, copy=False)
+
+    # ------------------------------------------------------------------ hooks
+
+    def _validate_input(self, X, reset):
+        sequences = not sp.issparse(X) and not hasattr(X, "iloc") and _ndim(X) == 3
+        if sequences:
+            X = np.asarray(X)
+            if reset:
+                self._input_sequence_shape = X.shape[1:]
+            elif X.shape[1:] != tuple(self.sequence_shape_):
+                raise ValueError(
+                    f"X holds sequences of shape {X.shape[1:]}, but {type(self).__name__} "
+                    f"was fitted on sequences of shape {tuple(self.sequence_shape_)}."
+                )
+            X = X.reshape(len(X), -1)
+        X = super()._validate_input(X, reset)
+        if reset:
+            self.sequence_shape_ = self._resolve_sequence_shape(X.shape[1], sequences)
+            if not sequences:
+                self._input_sequence_shape = (X.shape[1],)
+        return X
+
+    def _resolve_sequence_shape(self, n_features, sequences):
+        if sequences:
+            return tuple(self._input_sequence_shape)
+        if self.sequence_shape is None:
+            return (n_features, 1)
+        shape = tuple(int(s) for s in self.sequence_shape)
+        if len(shape) != 2 or min(shape) < 1:
+            raise ValueError(
+                "sequence_shape must be (timesteps, features) of positive integers, "
+                f"got {self.sequence_shape!r}."
+            )
+        if shape[0] * shape[1] != n_features:
+            raise ValueError(
+                f"sequence_shape={shape!r} holds {shape[0] * shape[1]} values per sequence, "
+                f"but X has {n_features} features per row."
+            )
+        return shape
+
+    def _feature_offset(self):
+        """Per-feature offset (the per-column offsets averaged over time)."""
+        return self.offset_.reshape(self.sequence_shape_).mean(axis=0)
+
+    def _training_data(self, X):
+        data = self._standardize(X)
+        if self._future_targets is None:
+            return data
+        n_features = self.sequence_shape_[1]
+        y = self._future_targets.reshape(len(X), -1)
+        if y.shape[1] != self.n_future * n_features:
+            raise ValueError(
+                f"y must hold n_future={self.n_future} steps of {n_features} features per "
+                f"sequence ({self.n_future * n_features} values), got {y.shape[1]}."
+            )
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} sequences but y has {len(y)}.")
+        offset = np.tile(self._feature_offset(), self.n_future)
+        return np.hstack([data, ((y - offset) / self.scale_).astype(np.float32)])
+
+    def _make_standardized_batch(self, rows):
+        n_values = int(np.prod(self.sequence_shape_))
+        x = self._to_network(rows[:, :n_values])
+        if rows.shape[1] == n_values:
+            return x, x
+        future = rows[:, n_values:].reshape(len(rows), self.n_future, self.sequence_shape_[1])
+        return x, (x, future)
+
+    def _build_networks(self, seed):
+        from ._keras import builders
+
+        timesteps, n_features = self.sequence_shape_
+        sizes = tuple(self.hidden_layer_sizes)
+        encoder = builders.sequence_encoder(
+            self.sequence_shape_,
+            self.n_components,
+            self.units,
+            self.cell,
+            sizes,
+            self.activation,
+            seed,
+        )
+        decoder = builders.sequence_decoder(
+            self.n_components,
+            timesteps,
+            n_features,
+            self.units,
+            self.cell,
+            sizes,
+            self.activation,
+            self.output_activation,
+            seed,
+        )
+        self.future_decoder_ = None
+        if self.n_future > 0:
+            self.future_decoder_ = builders.sequence_decoder(
+                self.n_components,
+                self.n_future,
+                n_features,
+                self.units,
+                self.cell,
+                sizes,
+                self.activation,
+                self.output_activation,
+                seed + 1000,
+                name="future_decoder",
+            )
+        return encoder, decoder
+
+    def _build_model(self, seed, steps_per_epoch):
+        model = super()._build_model(seed, steps_per_epoch)
+        if self.future_decoder_ is None:
+            return model
+        from ._keras import import_keras
+
+        keras = import_keras()
+        code = self.encoder_(model.inputs[0])
+        return keras.Model(
+            model.inputs, [model.outputs[0], self.future_decoder_(code)], name="composite"
+        )
+
+    def _reconstruct(self, X):
+        from ._keras import training
+
+        out = training.predict(self.model_, X, lambda x: self._to_network(self._standardize(x)))
+        if isinstance(out, tuple):
+            out = out[0]
+        return self._unstandardize(self._from_network(out))
+
+    def _to_network(self, X_std):
+        return X_std.reshape((len(X_std), *self.sequence_shape_))
+
+    def _from_network(self, output):
+        return np.asarray(output).reshape(len(output), -1)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state and getattr(self, "n_future", 0) > 0:
+            self.future_decoder_ = self.model_.get_layer("future_decoder")
+
+
+def make_windows(series, window, *, stride=1, n_future=0):
+    """Cut a series into overlapping windows (and the steps that follow each).
+
+    Parameters
+    ----------
+    series : array-like of shape (n_timesteps,) or (n_timesteps, n_features)
+        One long series.
+    window : int
+        Timesteps per window.
+    stride : int, default=1
+        Steps between the starts of consecutive windows.
+    n_future : int, default=0
+        With n_future > 0, also return the n_future steps after each window;
+        windows without n_future following steps are dropped.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, window, n_features)
+    y : ndarray of shape (n_windows, n_future, n_features)
+        Only when ``n_future > 0``.
+    """
+    series = np.asarray(series, dtype=np.float64)
+    if series.ndim == 1:
+        series = series[:, None]
+    if series.ndim != 2:
+        raise ValueError(f"series must be 1-D or 2-D, got shape {series.shape}.")
+    for name, value, low in [
+        ("window", window, 1),
+        ("stride", stride, 1),
+        ("n_future", n_future, 0),
+    ]:
+        if not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    starts = np.arange(0, len(series) - window - n_future + 1, stride)
+    if len(starts) == 0:
+        raise ValueError(
+            f"a series of {len(series)} steps is too short for window={window} "
+            f"and n_future={n_future}."
+        )
+    X = np.stack([series[s : s + window] for s in starts])
+    if n_future == 0:
+        return X
+    return X, np.stack([series[s + window : s + window + n_future] for s in starts])
+
+
+def windows_to_timeline(values, n_timesteps, window, *, stride=1):
+    """Map per-window (or per-window-step) values back to time points by averaging.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_windows,) or (n_windows, window)
+        A value per window (spread over its steps) or per step of each window,
+        for windows cut by ``make_windows(series, window, stride=stride)``.
+    n_timesteps : int
+        Length of the original series.
+    window : int
+        Window length used to cut the series.
+    stride : int, default=1
+        Stride used to cut the series.
+
+    Returns
+    -------
+    timeline : ndarray of shape (n_timesteps,)
+        The mean over the windows covering each time point (NaN where none does).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = np.repeat(values[:, None], window, axis=1)
+    total = np.zeros(n_timesteps)
+    count = np.zeros(n_timesteps)
+    for k, row in enumerate(values):
+        start = k * stride
+        total[start : start + window] += row
+        count[start : start + window] += 1
+    with np.errstate(invalid="ignore"):
+        return total / np.where(count > 0, count, np.nan)

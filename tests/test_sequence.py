@@ -1,0 +1,93 @@
+"""SequenceAutoencoder: layouts, forecasting, windows, persistence, searches."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from skae import SequenceAutoencoder, make_windows, windows_to_timeline
+
+FAST = dict(n_components=4, units=8, epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def sine_windows():
+    t = np.arange(600)
+    series = np.sin(2 * np.pi * t / 25) + 0.05 * np.random.default_rng(0).normal(size=len(t))
+    return make_windows(series, 30, n_future=5)
+
+
+def test_make_windows_and_back_to_the_timeline():
+    series = np.arange(10.0)
+    X, y = make_windows(series, 4, stride=2, n_future=2)
+    assert X.shape == (3, 4, 1) and y.shape == (3, 2, 1)
+    np.testing.assert_array_equal(X[1, :, 0], [2, 3, 4, 5])
+    np.testing.assert_array_equal(y[1, :, 0], [6, 7])
+    timeline = windows_to_timeline([1.0, 2.0, 3.0], 10, 4, stride=2)
+    np.testing.assert_allclose(timeline[:8], [1, 1, 1.5, 1.5, 2.5, 2.5, 3, 3])
+    assert np.isnan(timeline[8:]).all()
+    with pytest.raises(ValueError, match="too short for window=20"):
+        make_windows(series, 20)
+
+
+def test_layouts_round_trip(sine_windows):
+    X, _ = sine_windows
+    model = SequenceAutoencoder(**FAST).fit(X)
+    assert model.sequence_shape_ == (30, 1)
+    assert model.inverse_transform(model.transform(X[:3])).shape == (3, 30, 1)
+    flat = SequenceAutoencoder(sequence_shape=(30, 1), **FAST).fit(X.reshape(len(X), -1))
+    assert flat.inverse_transform(flat.transform(X[:3].reshape(3, -1))).shape == (3, 30)
+    np.testing.assert_allclose(flat.transform(X[:3]), flat.transform(X[:3].reshape(3, -1)))
+
+
+def test_wrong_sequence_shapes_are_named():
+    with pytest.raises(ValueError, match="holds 20 values per sequence, but X has 30 features"):
+        SequenceAutoencoder(sequence_shape=(10, 2), **FAST).fit(np.zeros((8, 30)))
+    model = SequenceAutoencoder(**FAST).fit(np.zeros((8, 6, 2)))
+    with pytest.raises(ValueError, match="fitted on sequences of shape \\(6, 2\\)"):
+        model.transform(np.zeros((2, 5, 2)))
+
+
+def test_forecast_needs_targets_and_predict_exists_only_with_n_future(sine_windows):
+    X, _ = sine_windows
+    assert not hasattr(SequenceAutoencoder(**FAST), "predict")
+    with pytest.raises(ValueError, match="n_future=5 needs y"):
+        SequenceAutoencoder(n_future=5, **FAST).fit(X)
+
+
+def test_forecast_beats_persistence_on_a_periodic_series(sine_windows):
+    X, y = sine_windows
+    n_train = 450
+    model = SequenceAutoencoder(
+        n_components=8, units=32, n_future=5, epochs=40, random_state=0
+    ).fit(X[:n_train], y[:n_train])
+    forecast = model.predict(X[n_train:])
+    assert forecast.shape == y[n_train:].shape
+    model_mae = np.mean(np.abs(forecast - y[n_train:]))
+    persistence_mae = np.mean(np.abs(X[n_train:, -1:, :] - y[n_train:]))
+    assert model_mae < 0.5 * persistence_mae, (model_mae, persistence_mae)
+    assert set(model.history_) >= {"loss", "decoder_loss", "future_decoder_loss"}
+
+
+def test_pickled_composite_model_forecasts_the_same(sine_windows):
+    X, y = sine_windows
+    model = SequenceAutoencoder(n_future=5, **FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X[:10]), model.predict(X[:10]))
+    np.testing.assert_array_equal(restored.transform(X[:10]), model.transform(X[:10]))
+
+
+def test_grid_search_over_n_components_in_a_pipeline(sine_windows):
+    X, _ = sine_windows
+    rows = X[:200].reshape(200, -1)
+    pipe = Pipeline(
+        [
+            ("ae", SequenceAutoencoder(sequence_shape=(30, 1), units=8, epochs=3, random_state=0)),
+            ("pca", PCA(n_components=1)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"ae__n_components": [2, 4]}, cv=2).fit(rows)
+    assert search.best_params_["ae__n_components"] in (2, 4)
