@@ -117,7 +117,28 @@ def impute(data):
     return "\n".join(lines)
 
 
+def sequence(data):
+    lines = [
+        f"Baselines: persistence MAE {data['persistence_mae']:.3f} ppm, seasonal naive "
+        f"{data['seasonal_naive_mae']:.3f} ppm ({data['n_train_windows']} training and "
+        f"{data['n_test_windows']} test windows).",
+        "",
+        "| n_components | window MSE | PCA MSE | x PCA | forecast MAE (ppm) | x persistence "
+        "| x seasonal naive | fit (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["rows"]:
+        lines.append(
+            f"| {r['n_components']} | {r['ae_mse']:.4f} | {r['pca_mse']:.4f} "
+            f"| {r['mse_ratio']:.2f} "
+            f"| {r['forecast_mae']:.3f} | {r['ratio_to_persistence']:.2f} "
+            f"| {r['ratio_to_seasonal_naive']:.2f} | {r['fit_s']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "sequence": sequence,
     "outliers": outliers,
     "impute": impute,
     "reconstruction": reconstruction,

@@ -87,3 +87,21 @@ def load_lfw(data_home=None, resize=0.4, min_faces_per_person=70):
             pass
     faces = fetch_lfw_people(download_if_missing=True, **kwargs)
     return faces.images, faces.target, faces.target_names, "fetch_lfw_people (downloaded)"
+
+
+def load_co2_weekly():
+    """Weekly Mauna Loa CO2 (ppm), March 1958 to December 2001, from statsmodels.
+
+    The 59 missing weeks are filled by linear interpolation.
+
+    Returns
+    -------
+    series : ndarray of shape (2284,)
+    dates : ndarray of datetime64
+    """
+    try:
+        from statsmodels.datasets import co2
+    except ImportError as exc:
+        raise ImportError("load_co2_weekly needs statsmodels: pip install statsmodels") from exc
+    frame = co2.load_pandas().data["co2"].interpolate()
+    return frame.to_numpy(dtype=float), frame.index.to_numpy()
