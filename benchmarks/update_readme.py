@@ -88,7 +88,7 @@ def vae(data):
 
 
 def outliers(data):
-    names = list(data["results"][0]["mean_auc"])
+    names = [re.sub(r"\(\d+\) ", " ", name) for name in data["results"][0]["mean_auc"]]
     lines = ["| data | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for result in data["results"]:
         best = max(result["mean_auc"].values())
