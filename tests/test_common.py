@@ -12,7 +12,7 @@ from skae import (
 )
 
 # Few epochs and small layers: these checks test the API, not the fit quality.
-FAST = dict(epochs=3, batch_size=16, hidden_layer_sizes=(8,), random_state=0)
+FAST = dict(epochs=2, batch_size=16, hidden_layer_sizes=(8,), random_state=0)
 
 ESTIMATORS = [
     AutoencoderTransformer(n_components=2, **FAST),

@@ -49,8 +49,8 @@ def test_score_ranks_models_without_a_classifier(digits):
     """score is higher-is-better, so GridSearchCV can tune n_components on its own."""
     X, _ = digits
     search = GridSearchCV(
-        AutoencoderTransformer(epochs=10, random_state=0), {"n_components": [1, 16]}, cv=2
-    ).fit(X[:600])
+        AutoencoderTransformer(epochs=5, random_state=0), {"n_components": [1, 16]}, cv=2
+    ).fit(X[:400])
     assert search.best_params_ == {"n_components": 16}
 
 
@@ -82,8 +82,8 @@ def test_next_to_a_scikeras_classifier_in_grid_search():
         X, y = load_digits(return_X_y=True)
         X, y = X[:500], y[:500]
         pipe = Pipeline([
-            ("reduce", AutoencoderTransformer(epochs=10, random_state=0)),
-            ("clf", KerasClassifier(model=build, epochs=20, verbose=0, random_state=0)),
+            ("reduce", AutoencoderTransformer(epochs=5, random_state=0)),
+            ("clf", KerasClassifier(model=build, epochs=15, verbose=0, random_state=0)),
         ])
         search = GridSearchCV(pipe, {"reduce__n_components": [4, 16]}, cv=2).fit(X, y)
         assert search.predict(X).shape == (500,)

@@ -90,4 +90,9 @@ def test_grid_search_over_n_components_in_a_pipeline(sine_windows):
         ]
     )
     search = GridSearchCV(pipe, {"ae__n_components": [2, 4]}, cv=2).fit(rows)
-    assert search.best_params_["ae__n_components"] in (2, 4)
+    # Both candidates were fitted and scored (PCA's log-likelihood of the codes).
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best = search.best_estimator_.named_steps["ae"]
+    assert best.n_components == search.best_params_["ae__n_components"]
+    assert best.transform(rows[:5]).shape == (5, best.n_components)
+    assert search.transform(rows[:5]).shape == (5, 1)
