@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -199,6 +198,8 @@ log_dir, verbose, random_state
         X = self._validate(X, reset=True)
         params = {name: getattr(self, name) for name in _SHARED}
         self.autoencoder_ = _MaskedAutoencoder(**params).fit(X)
+        from sklearn.impute import MissingIndicator  # not at import: it loads sklearn.neighbors
+
         self.indicator_ = (
             MissingIndicator(missing_values=np.nan, features="all").fit(X)
             if self.add_indicator
