@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.skae-installed
+JAX_VENV := .venv-jax
+JAX_STAMP := $(JAX_VENV)/.skae-installed
+# Two pytest workers, one thread each: the CI machine has two cores, and skae
+# sizes TensorFlow's thread pools by OMP_NUM_THREADS.
+PYTEST_ARGS := -n 2
 
-.PHONY: install demo test bench lint format clean
+.PHONY: install demo test test-jax bench lint format clean
 
 install: $(STAMP)
 
@@ -18,7 +23,19 @@ demo: install
 	$(PY) -m skae demo
 
 test: install
-	$(PY) -m pytest
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# The test suite on Keras' JAX backend, in its own environment; the tests
+# marked `tensorflow` (TensorFlow's own thread pools) are left out.
+$(JAX_STAMP): pyproject.toml
+	test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install --quiet -e ".[test,jax]"
+	touch $(JAX_STAMP)
+
+test-jax: $(JAX_STAMP)
+	KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false" \
+		$(JAX_VENV)/bin/python -m pytest $(PYTEST_ARGS) -m "not tensorflow"
 
 bench: install
 	$(PY) -m skae bench
@@ -33,4 +50,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(JAX_VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -137,7 +137,48 @@ def sequence(data):
     return "\n".join(lines)
 
 
+def parallel(data):
+    lines = [
+        f"Grid of {len(data['grid']['n_components'])} candidates x {data['folds']} folds, "
+        f"{data['epochs']} epochs each (goal: n_jobs=2 >= 1.6 x n_jobs=1 on 2 cores). "
+        f"Largest difference of `mean_test_score` between the runs: "
+        f"{data['max_score_difference']:.1g}.",
+        "",
+        "| configuration | wall time (s) | speed-up over n_jobs=1 |",
+        "|---|---:|---:|",
+    ]
+    for r in data["rows"]:
+        lines.append(f"| {r['configuration']} | {r['seconds']:.1f} | {r['speedup']:.2f} |")
+    return "\n".join(lines)
+
+
+def out_of_core(data):
+    lines = [
+        f"File {data['file_gb']:.2f} GB, {data['epochs']} epochs of batch {data['batch_size']}. "
+        "Peak RSS is `ru_maxrss`, which counts mapped file pages (goal for the memmap: "
+        "under 2 GB).",
+        "",
+        "| input | rows | peak RSS (MB) | RSS after importing Keras (MB) | fit rows/s "
+        "| transform rows/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for mode, r in data["runs"].items():
+        lines.append(
+            f"| {mode} | {r['rows']:,} | {r['peak_rss_mb']:,.0f} | {r['baseline_rss_mb']:,.0f} "
+            f"| {r['fit_rows_per_second']:,.0f} | {r['transform_rows_per_second']:,.0f} |"
+        )
+    lines += [
+        "",
+        "Memmap over in-memory: fit "
+        f"{data['fit_rows_per_second_memmap_over_in_memory']:.2f} x, transform "
+        f"{data['transform_rows_per_second_memmap_over_in_memory']:.2f} x the rows per second.",
+    ]
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "parallel": parallel,
+    "out_of_core": out_of_core,
     "sequence": sequence,
     "outliers": outliers,
     "impute": impute,

@@ -18,6 +18,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._streaming import OutOfCoreRows, blocks, is_out_of_core
+
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
 
@@ -105,7 +107,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training data, in any units: it is standardised inside.
+            Training data, in any units: it is standardised inside. A
+            :class:`numpy.memmap` or another sliceable array-like (h5py,
+            zarr) is read in pieces and never loaded whole.
         y : None
             Ignored; present for API consistency.
 
@@ -125,16 +129,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.model_ = self._build_model(
             seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
         )
-        if isinstance(X, np.memmap):
-            data, make_batch = X, self._make_batch
-        else:  # standardise once: batches are then plain row lookups
-            data, make_batch = self._training_data(X), self._make_standardized_batch
         self.history_ = training.train(
             self.model_,
-            data,
+            self._training_data(X),
             train_rows=train_rows,
             val_rows=val_rows,
-            make_batch=make_batch,
+            make_batch=self._make_standardized_batch,
             epochs=self.epochs,
             batch_size=self.batch_size,
             optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
@@ -210,8 +210,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        reconstruction = self._reconstruct(X)
-        return -np.mean((np.asarray(X, dtype=np.float64) - reconstruction) ** 2, axis=1)
+        scores = []
+        for block in blocks(X):
+            error = np.asarray(block, dtype=np.float64) - self._reconstruct(block)
+            scores.append(-np.mean(error**2, axis=1))
+        return np.concatenate(scores)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error over X (higher is better).
@@ -253,7 +256,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
 
     def _training_data(self, X):
-        """In-memory training rows, standardised once, that batches are cut from."""
+        """Standardised training rows that batches are cut from.
+
+        In-memory data is standardised once, so that a batch is a plain row
+        lookup; data read in pieces is standardised batch by batch.
+        """
+        if isinstance(X, OutOfCoreRows):
+            return StandardizedRows(X, self._standardize)
         return self._standardize(X)
 
     def _keras_loss(self):
@@ -269,7 +278,17 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return None
 
     def _validate_input(self, X, reset):
-        """Validate X and return it as a 2-D float array (rows of features)."""
+        """Validate X and return it as a 2-D float array (rows of features).
+
+        A memmap or other out-of-core array-like comes back as
+        :class:`~skae._streaming.OutOfCoreRows`, read block by block later.
+        """
+        if is_out_of_core(X):
+            rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
+            # scikit-learn's checks (feature count, dtype) on the first row only;
+            # every later read is checked for NaN and infinity as it happens.
+            validate_data(self, rows[:1], reset=reset, dtype=[np.float64, np.float32])
+            return rows
         try:
             X = validate_data(
                 self,
@@ -318,19 +337,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         like PCA, relative feature scales are kept, so the training loss is
         the reconstruction error in the user's units up to one constant.
         """
-        X = np.asarray(X, dtype=np.float64)
+        # One pass for the range, then one for the moments, block by block:
+        # an out-of-core X is never read whole, an in-memory one never copied whole.
+        lo, hi = np.inf, -np.inf
+        for block in blocks(X):
+            lo, hi = min(lo, float(np.min(block))), max(hi, float(np.max(block)))
         # Dividing by the largest magnitude first keeps huge values finite.
-        magnitude = float(np.max(np.abs(X))) or 1.0
-        X_unit = X / magnitude
+        magnitude = max(abs(lo), abs(hi)) or 1.0
         if self.output_activation in _BOUNDED_RANGES:
             low, high = _BOUNDED_RANGES[self.output_activation]
-            lo, hi = float(X_unit.min()), float(X_unit.max())
+            lo, hi = lo / magnitude, hi / magnitude
             span = (hi - lo) or 1.0
             scale = span / (high - low)
             offset = np.full(X.shape[1], lo - low * scale)
         else:
-            offset = X_unit.mean(axis=0)
-            scale = float(np.sqrt(np.mean((X_unit - offset) ** 2))) or 1.0
+            offset, squares = _mean_and_squared_deviations(
+                np.asarray(block, dtype=np.float64) / magnitude for block in blocks(X)
+            )
+            scale = float(np.sqrt(squares / X.shape[0] / X.shape[1])) or 1.0
         self.offset_ = offset * magnitude
         self.scale_ = scale * magnitude
 
@@ -343,9 +367,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _unstandardize(self, X_std):
         return np.asarray(X_std, dtype=np.float64) * self.scale_ + self.offset_
-
-    def _make_batch(self, X_rows):
-        return self._make_standardized_batch(self._standardize(X_rows))
 
     def _make_standardized_batch(self, X_std_rows):
         x = self._to_network(X_std_rows)
@@ -436,6 +457,39 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class StandardizedRows:
+    """Rows of an out-of-core X, standardised as each batch is read."""
+
+    def __init__(self, rows, standardize):
+        self.rows = rows
+        self.standardize = standardize
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.standardize(self.rows[index])
+
+
+def _mean_and_squared_deviations(blocks):
+    """Per-column mean and total squared deviation from it, over row blocks.
+
+    Blocks are merged with Chan et al.'s pairwise update, which is as exact as
+    the two-pass formula and reads each block once.
+    """
+    count, mean, squares = 0, 0.0, 0.0
+    for block in blocks:
+        n = len(block)
+        block_mean = block.mean(axis=0)
+        block_squares = float(np.sum((block - block_mean) ** 2))
+        delta = block_mean - mean
+        total = count + n
+        squares += block_squares + float(np.sum(delta**2)) * count * n / total
+        mean = mean + delta * (n / total)
+        count = total
+    return mean, squares
 
 
 def _densify(X):

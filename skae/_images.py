@@ -1,7 +1,8 @@
 """Image input for the convolutional estimators: flat rows or image arrays."""
 
 import numpy as np
-import scipy.sparse as sp
+
+from ._layout import sample_layout
 
 
 class ImageInputMixin:
@@ -31,17 +32,16 @@ class ImageInputMixin:
         return rows.reshape((len(rows), *self._input_image_shape))
 
     def _validate_input(self, X, reset):
-        image_input = not sp.issparse(X) and not hasattr(X, "iloc") and _ndim(X) in (3, 4)
+        X, sample_shape = sample_layout(X, (2, 3))
+        image_input = sample_shape is not None
         if image_input:
-            X = np.asarray(X)
             if reset:
-                self._input_image_shape = X.shape[1:]
-            elif X.shape[1:] != tuple(self.image_shape_[: X.ndim - 1]):
+                self._input_image_shape = sample_shape
+            elif sample_shape != tuple(self.image_shape_[: len(sample_shape)]):
                 raise ValueError(
-                    f"X holds images of shape {X.shape[1:]}, but {type(self).__name__} "
+                    f"X holds images of shape {sample_shape}, but {type(self).__name__} "
                     f"was fitted on images of shape {self.image_shape_}."
                 )
-            X = X.reshape(len(X), -1)
         X = super()._validate_input(X, reset)
         if reset:
             self.image_shape_ = self._resolve_image_shape(X.shape[1], image_input)
@@ -82,13 +82,6 @@ class ImageInputMixin:
 
     def _from_network(self, output):
         return np.asarray(output).reshape(len(output), -1)
-
-
-def _ndim(X):
-    """Number of dimensions of X without converting array-likes that forbid it."""
-    if hasattr(X, "ndim"):
-        return X.ndim
-    return np.ndim(X) if isinstance(X, (list, tuple)) else 2
 
 
 def flip_half_horizontally(x, y, rng):

@@ -3,13 +3,13 @@
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
-from ._images import _ndim
+from ._layout import sample_layout
+from ._streaming import ColumnStack
 
 
 class SequenceAutoencoder(BaseAutoencoder):
@@ -202,17 +202,16 @@ callbacks, log_dir, verbose, random_state
     # ------------------------------------------------------------------ hooks
 
     def _validate_input(self, X, reset):
-        sequences = not sp.issparse(X) and not hasattr(X, "iloc") and _ndim(X) == 3
+        X, sample_shape = sample_layout(X, (2,))
+        sequences = sample_shape is not None
         if sequences:
-            X = np.asarray(X)
             if reset:
-                self._input_sequence_shape = X.shape[1:]
-            elif X.shape[1:] != tuple(self.sequence_shape_):
+                self._input_sequence_shape = sample_shape
+            elif sample_shape != tuple(self.sequence_shape_):
                 raise ValueError(
-                    f"X holds sequences of shape {X.shape[1:]}, but {type(self).__name__} "
+                    f"X holds sequences of shape {sample_shape}, but {type(self).__name__} "
                     f"was fitted on sequences of shape {tuple(self.sequence_shape_)}."
                 )
-            X = X.reshape(len(X), -1)
         X = super()._validate_input(X, reset)
         if reset:
             self.sequence_shape_ = self._resolve_sequence_shape(X.shape[1], sequences)
@@ -243,20 +242,24 @@ callbacks, log_dir, verbose, random_state
         return self.offset_.reshape(self.sequence_shape_).mean(axis=0)
 
     def _training_data(self, X):
-        data = self._standardize(X)
+        data = super()._training_data(X)
         if self._future_targets is None:
             return data
         n_features = self.sequence_shape_[1]
-        y = self._future_targets.reshape(len(X), -1)
+        y = self._future_targets
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} sequences but y has {len(y)}.")
+        y = y.reshape(len(y), -1)
         if y.shape[1] != self.n_future * n_features:
             raise ValueError(
                 f"y must hold n_future={self.n_future} steps of {n_features} features per "
                 f"sequence ({self.n_future * n_features} values), got {y.shape[1]}."
             )
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} sequences but y has {len(y)}.")
         offset = np.tile(self._feature_offset(), self.n_future)
-        return np.hstack([data, ((y - offset) / self.scale_).astype(np.float32)])
+        future = ((y - offset) / self.scale_).astype(np.float32)
+        if isinstance(data, np.ndarray):
+            return np.hstack([data, future])
+        return ColumnStack(data, future)
 
     def _make_standardized_batch(self, rows):
         n_values = int(np.prod(self.sequence_shape_))

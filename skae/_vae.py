@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from ._images import ImageInputMixin
+from ._streaming import blocks
 
 # Monte Carlo draws per sample in score_samples; seeded, so scores are deterministic.
 _ELBO_DRAWS = 16
@@ -204,29 +205,7 @@ noise_level, callbacks, log_dir, verbose, random_state
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        from ._keras import training
-
-        mean, log_var = self._posterior(X)
-        log_var = np.clip(log_var, *_LOG_VAR_RANGE).astype(np.float64)
-        target = self._standardize(X).astype(np.float64)
-        log_noise_var = float(np.asarray(self.model_.log_noise_var))
-        n_features = target.shape[1]
-        # The same draws for every sample: a sample's score does not depend
-        # on which other rows, or in which order, it was scored with.
-        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
-        log_likelihood = np.zeros(len(X))
-        for eps in draws:
-            z = mean + np.exp(0.5 * log_var) * eps
-            decoded = self._from_network(
-                training.predict(self.decoder_, z, lambda z: z.astype(np.float32))
-            )
-            squared = np.sum((target - decoded) ** 2, axis=1)
-            log_likelihood -= 0.5 * (
-                squared * np.exp(-log_noise_var) + n_features * (log_noise_var + np.log(2 * np.pi))
-            )
-        log_likelihood /= _ELBO_DRAWS
-        kl = -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=1)
-        return log_likelihood - kl - n_features * np.log(self.scale_)
+        return np.concatenate([self._elbo(block) for block in blocks(X)])
 
     def sample(self, n_samples=1, random_state=None):
         """Draw latent points from the prior N(0, I) and decode them.
@@ -256,6 +235,32 @@ noise_level, callbacks, log_dir, verbose, random_state
     def noise_variance_(self):
         check_is_fitted(self)
         return float(np.exp(float(np.asarray(self.model_.log_noise_var)))) * self.scale_**2
+
+    def _elbo(self, X):
+        """ELBO of each row of an in-memory block X (see :meth:`score_samples`)."""
+        from ._keras import training
+
+        mean, log_var = self._posterior(X)
+        log_var = np.clip(log_var, *_LOG_VAR_RANGE).astype(np.float64)
+        target = self._standardize(X).astype(np.float64)
+        log_noise_var = float(np.asarray(self.model_.log_noise_var))
+        n_features = target.shape[1]
+        # The same draws for every sample: a sample's score does not depend
+        # on which other rows, or in which order, it was scored with.
+        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
+        log_likelihood = np.zeros(len(X))
+        for eps in draws:
+            z = mean + np.exp(0.5 * log_var) * eps
+            decoded = self._from_network(
+                training.predict(self.decoder_, z, lambda z: z.astype(np.float32))
+            )
+            squared = np.sum((target - decoded) ** 2, axis=1)
+            log_likelihood -= 0.5 * (
+                squared * np.exp(-log_noise_var) + n_features * (log_noise_var + np.log(2 * np.pi))
+            )
+        log_likelihood /= _ELBO_DRAWS
+        kl = -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=1)
+        return log_likelihood - kl - n_features * np.log(self.scale_)
 
     def _is_convolutional(self):
         return self.image_shape is not None or len(self._input_image_shape) > 1

@@ -1,0 +1,115 @@
+"""GridSearchCV(n_jobs=2) against n_jobs=1 on this machine's cores.
+
+One search: AutoencoderTransformer on the digits, n_components in
+{2, 4, 6, 8, 12, 16} (6 candidates), 3-fold CV, 20 epochs each (18 fits
+plus the refit). It runs three ways, each in a fresh Python process so that
+no worker pool or TensorFlow runtime is shared between them:
+
+- ``n_jobs=1``: one process, TensorFlow's default pools;
+- ``n_jobs=2, naive``: two joblib workers whose TensorFlow pools are pinned
+  to the machine's width (``TF_NUM_INTRAOP_THREADS`` = cores), which is what
+  any Keras code does inside a joblib worker;
+- ``n_jobs=2, skae``: two joblib workers, skae sizing TensorFlow's pools by
+  the ``OMP_NUM_THREADS`` joblib sets in each worker.
+
+Reports wall times and the speed-up of each n_jobs=2 run over n_jobs=1
+(goal >= 1.6 on 2 cores), and checks that all three found the same scores.
+Writes results/parallel.json.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import save  # noqa: E402
+
+GRID = [2, 4, 6, 8, 12, 16]
+EPOCHS, FOLDS = 20, 3
+
+CHILD = f"""
+import json, logging, os, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
+from sklearn.model_selection import GridSearchCV
+from skae import AutoencoderTransformer
+from skae.datasets import load_digits_scaled
+
+X = load_digits_scaled()[0]
+search = GridSearchCV(
+    AutoencoderTransformer(epochs={EPOCHS}, random_state=0),
+    {{"n_components": {GRID}}},
+    cv={FOLDS},
+    n_jobs=int(sys.argv[1]),
+)
+start = time.perf_counter()
+search.fit(X)
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds,
+                  "scores": search.cv_results_["mean_test_score"].tolist()}}))
+"""
+
+
+def run(n_jobs, extra_env=None):
+    env = dict(os.environ, **(extra_env or {}))
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        if name not in (extra_env or {}):
+            env.pop(name, None)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n_jobs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    cores = str(os.cpu_count())
+    configurations = {
+        "n_jobs=1": (1, None),
+        "n_jobs=2, naive (TF pools = all cores)": (
+            2,
+            {"TF_NUM_INTRAOP_THREADS": cores, "TF_NUM_INTEROP_THREADS": cores},
+        ),
+        "n_jobs=2, skae (TF pools follow OMP_NUM_THREADS)": (2, None),
+    }
+    results = {}
+    for name, (n_jobs, env) in configurations.items():
+        started = time.perf_counter()
+        results[name] = run(n_jobs, env)
+        print(
+            f"{name:52s} {results[name]['seconds']:7.1f} s "
+            f"(process {time.perf_counter() - started:.1f} s)",
+            flush=True,
+        )
+    base = results["n_jobs=1"]["seconds"]
+    rows = []
+    for name, result in results.items():
+        speedup = base / result["seconds"]
+        rows.append({"configuration": name, "seconds": result["seconds"], "speedup": speedup})
+        print(f"{name:52s} speed-up {speedup:.2f}x")
+    scores = [result["scores"] for result in results.values()]
+    max_score_gap = max(
+        abs(a - b) for other in scores[1:] for a, b in zip(scores[0], other, strict=True)
+    )
+    print(f"largest difference of mean_test_score between runs: {max_score_gap:.2e}")
+    save(
+        "parallel",
+        {
+            "grid": {"n_components": GRID},
+            "epochs": EPOCHS,
+            "folds": FOLDS,
+            "rows": rows,
+            "max_score_difference": max_score_gap,
+            "goal": "n_jobs=2 >= 1.6x n_jobs=1 on 2 cores",
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

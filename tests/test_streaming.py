@@ -1,0 +1,203 @@
+"""Data larger than memory: memmaps and slice-only array-likes are read in pieces."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skae import (
+    AutoencoderTransformer,
+    ConvAutoencoder,
+    SequenceAutoencoder,
+    VAETransformer,
+    _streaming,
+)
+from skae._streaming import OutOfCoreRows, is_out_of_core
+
+FAST = dict(hidden_layer_sizes=(16,), epochs=3, batch_size=64, random_state=0)
+
+
+class SliceOnlyArray:
+    """An array-like that only answers first-axis slices, and records each read.
+
+    Like an h5py or zarr array that is too large to load: any attempt to turn
+    it into a NumPy array as a whole fails the test.
+    """
+
+    def __init__(self, data):
+        self._data = np.asarray(data)
+        self.shape = self._data.shape
+        self.dtype = self._data.dtype
+        self.reads = []
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError(f"SliceOnlyArray answers first-axis slices only, got {key!r}")
+        start, stop, _ = key.indices(len(self._data))
+        self.reads.append(stop - start)
+        return self._data[key].copy()
+
+    def __len__(self):
+        return len(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        raise AssertionError("the whole array was converted to a NumPy array")
+
+
+def write_memmap(tmp_path, X, name="X.npy"):
+    path = Path(tmp_path) / name
+    np.save(path, X)
+    return np.load(path, mmap_mode="r")
+
+
+@pytest.fixture
+def digits32(digits):
+    return digits[0].astype(np.float32)
+
+
+def test_is_out_of_core(tmp_path, digits32):
+    import pandas as pd
+    import scipy.sparse as sp
+
+    assert is_out_of_core(write_memmap(tmp_path, digits32))
+    assert is_out_of_core(SliceOnlyArray(digits32))
+    assert not is_out_of_core(digits32)
+    assert not is_out_of_core(digits32.tolist())
+    assert not is_out_of_core(pd.DataFrame(digits32))
+    assert not is_out_of_core(sp.csr_matrix(digits32))
+
+
+def test_memmap_fit_transform_equal_in_memory(tmp_path, digits32):
+    X_map = write_memmap(tmp_path, digits32)
+    in_memory = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
+    streamed = AutoencoderTransformer(n_components=4, **FAST).fit(X_map)
+    np.testing.assert_array_equal(streamed.offset_, in_memory.offset_)
+    assert streamed.scale_ == in_memory.scale_
+    assert streamed.history_ == in_memory.history_
+    Z = streamed.transform(X_map)
+    assert Z.dtype == np.float32 and Z.shape == (len(digits32), 4)
+    np.testing.assert_array_equal(Z, in_memory.transform(digits32))
+    assert streamed.score(X_map) == pytest.approx(in_memory.score(digits32), rel=1e-12)
+
+
+def test_scaling_statistics_merge_over_blocks(monkeypatch, tmp_path):
+    """Chan's merge of block moments equals the statistics of the whole array."""
+    X = np.random.default_rng(0).normal(loc=1e4, scale=3.0, size=(1000, 7))
+    whole = AutoencoderTransformer(epochs=1, random_state=0)
+    whole._fit_scaling(X)
+    monkeypatch.setattr(_streaming, "BLOCK_ROWS", 64)
+    blocked = AutoencoderTransformer(epochs=1, random_state=0)
+    blocked._fit_scaling(OutOfCoreRows(write_memmap(tmp_path, X)))
+    np.testing.assert_allclose(blocked.offset_, whole.offset_, rtol=1e-13)
+    assert blocked.scale_ == pytest.approx(whole.scale_, rel=1e-10)
+    assert blocked.scale_ == pytest.approx(3.0, rel=0.05)
+
+
+def test_slice_only_array_is_never_loaded_whole(monkeypatch, digits32):
+    from skae._keras import training
+
+    monkeypatch.setattr(_streaming, "BLOCK_ROWS", 500)
+    monkeypatch.setattr(training, "PREDICT_CHUNK", 500)
+    X = SliceOnlyArray(digits32)
+    ae = AutoencoderTransformer(n_components=4, **FAST).fit(X)
+    assert max(X.reads) <= 500
+    reference = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
+    assert ae.history_ == reference.history_
+    X.reads.clear()
+    np.testing.assert_array_equal(ae.transform(X), reference.transform(digits32))
+    assert max(X.reads) <= 500
+    assert ae.score(X) == pytest.approx(reference.score(digits32), rel=1e-12)
+
+
+def test_validation_split_and_shuffling_with_memmap(tmp_path, digits32):
+    X_map = write_memmap(tmp_path, digits32)
+    ae = AutoencoderTransformer(n_components=4, validation_fraction=0.2, **FAST).fit(X_map)
+    assert len(ae.history_["val_loss"]) == ae.n_iter_
+    reference = AutoencoderTransformer(n_components=4, validation_fraction=0.2, **FAST)
+    assert reference.fit(digits32).history_ == ae.history_
+    # Another seed shuffles differently, so training differs.
+    other = AutoencoderTransformer(n_components=4, validation_fraction=0.2, **FAST)
+    other.set_params(random_state=1).fit(X_map)
+    assert other.history_["loss"] != ae.history_["loss"]
+
+
+def test_memmap_with_nan_names_the_problem(tmp_path, digits32):
+    X = digits32.copy()
+    X[1000, 5] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        AutoencoderTransformer(**FAST).fit(write_memmap(tmp_path, X))
+    ae = AutoencoderTransformer(**FAST).fit(digits32)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        ae.transform(write_memmap(tmp_path, X, "nan.npy"))
+
+
+def test_memmap_wrong_feature_count(tmp_path, digits32):
+    ae = AutoencoderTransformer(**FAST).fit(digits32)
+    with pytest.raises(ValueError, match="X has 10 features, but AutoencoderTransformer"):
+        ae.transform(write_memmap(tmp_path, digits32[:, :10]))
+
+
+def test_integer_memmap_is_read_as_float64(tmp_path, digits):
+    pixels = (digits[0] * 16).astype(np.uint8)
+    ae = AutoencoderTransformer(n_components=3, **FAST).fit(write_memmap(tmp_path, pixels))
+    Z = ae.transform(write_memmap(tmp_path, pixels, "again.npy"))
+    assert Z.dtype == np.float64
+    np.testing.assert_allclose(ae.offset_, pixels.mean(axis=0), rtol=1e-12)
+
+
+def test_image_memmap_for_conv_and_vae(tmp_path, digits32):
+    images = write_memmap(tmp_path, digits32.reshape(-1, 8, 8))
+    for estimator in (
+        ConvAutoencoder(n_components=3, filters=(4,), epochs=2, random_state=0),
+        VAETransformer(n_components=2, filters=(4,), epochs=2, random_state=0),
+    ):
+        estimator.fit(images)
+        Z = estimator.transform(images)
+        assert Z.shape == (len(digits32), estimator.n_components)
+        assert estimator.inverse_transform(Z[:5]).shape == (5, 8, 8)
+        assert np.isfinite(estimator.score_samples(images)).all()
+
+
+def test_sequence_memmap_with_forecast_targets(tmp_path):
+    t = np.arange(300 + 12 + 3)
+    series = np.sin(2 * np.pi * t / 12)[:, None].astype(np.float32)
+    from skae import make_windows
+
+    X, y = make_windows(series, window=12, n_future=3)
+    X_map = write_memmap(tmp_path, X)
+    model = SequenceAutoencoder(n_components=3, units=8, n_future=3, epochs=2, random_state=0)
+    streamed = model.fit(X_map, y)
+    reference = SequenceAutoencoder(n_components=3, units=8, n_future=3, epochs=2, random_state=0)
+    reference.fit(X, y)
+    assert streamed.history_ == reference.history_
+    np.testing.assert_array_equal(streamed.predict(X_map), reference.predict(X))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_memmap_pages_are_handed_back(monkeypatch, tmp_path):
+    """Reading a memmap through OutOfCoreRows keeps the mapped pages bounded."""
+
+    def rss_file_mib():
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("RssFile:"):
+                return int(line.split()[1]) / 1024
+        pytest.skip("this kernel does not report RssFile")
+
+    X = write_memmap(tmp_path, np.ones((16384, 1024), dtype=np.float32))  # 64 MiB
+    monkeypatch.setattr(_streaming, "RELEASE_EVERY_BYTES", 8 * 2**20)
+
+    def peak_growth(rows):
+        rows.release()
+        before = peak = rss_file_mib()
+        for block in rows.blocks(1024):
+            assert block.sum() == block.size  # touch every value
+            peak = max(peak, rss_file_mib())
+        return peak - before
+
+    released = peak_growth(OutOfCoreRows(X))
+    unreleased = OutOfCoreRows(X)
+    unreleased._mapping = None  # the same reads, without handing pages back
+    kept = peak_growth(unreleased)
+    assert kept > 48, f"the measurement cannot see mapped pages ({kept:.0f} MiB)"
+    assert released < 24, f"{released:.0f} MiB stayed mapped"
