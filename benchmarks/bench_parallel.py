@@ -14,7 +14,11 @@ no worker pool or TensorFlow runtime is shared between them:
 
 Reports wall times and the speed-up of each n_jobs=2 run over n_jobs=1
 (goal >= 1.6 on 2 cores), and checks that all three found the same scores.
-Writes results/parallel.json.
+
+Then what sharing the cores costs by itself: the same three single-threaded
+fits (skae, and the same network in plain Keras) timed alone and as two
+copies running at once. A slowdown above 1 there bounds the speed-up any
+``n_jobs=2`` search can reach on this machine. Writes results/parallel.json.
 """
 
 import json
@@ -51,6 +55,44 @@ seconds = time.perf_counter() - start
 print(json.dumps({{"seconds": seconds,
                   "scores": search.cv_results_["mean_test_score"].tolist()}}))
 """
+
+
+SIDE_BY_SIDE = """
+import logging, os, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
+import keras
+from skae import AutoencoderTransformer
+from skae.datasets import load_digits_scaled
+
+X = load_digits_scaled()[0].astype("float32")
+start = time.perf_counter()
+for k in (2, 4, 8):
+    if sys.argv[1] == "skae":
+        AutoencoderTransformer(n_components=k, epochs=20, random_state=0).fit(X)
+    else:
+        inputs = keras.Input((64,))
+        h = keras.layers.Dense(128, activation="relu")(inputs)
+        h = keras.layers.Dense(128, activation="relu")(keras.layers.Dense(k)(h))
+        model = keras.Model(inputs, keras.layers.Dense(64)(h))
+        model.compile("adam", "mse")
+        model.fit(X, X, epochs=20, batch_size=32, validation_split=0.1, verbose=0)
+print(time.perf_counter() - start)
+"""
+
+
+def side_by_side(kind):
+    """Seconds of three one-thread fits alone, and of each of two copies run at once."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    command = [sys.executable, "-c", SIDE_BY_SIDE, kind]
+
+    def seconds(process):
+        return float(process.communicate()[0].strip().splitlines()[-1])
+
+    alone = seconds(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))
+    pair = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in "ab"]
+    together = [seconds(process) for process in pair]
+    return {"alone_s": alone, "together_s": together, "slowdown": sum(together) / 2 / alone}
 
 
 def run(n_jobs, extra_env=None):
@@ -98,6 +140,13 @@ def main():
         abs(a - b) for other in scores[1:] for a, b in zip(scores[0], other, strict=True)
     )
     print(f"largest difference of mean_test_score between runs: {max_score_gap:.2e}")
+    sharing = {kind: side_by_side(kind) for kind in ("skae", "plain keras")}
+    for kind, result in sharing.items():
+        print(
+            f"{kind}: three one-thread fits alone {result['alone_s']:.1f} s, two copies at "
+            f"once {result['together_s'][0]:.1f} / {result['together_s'][1]:.1f} s: "
+            f"slowdown {result['slowdown']:.2f}x"
+        )
     save(
         "parallel",
         {
@@ -106,6 +155,7 @@ def main():
             "folds": FOLDS,
             "rows": rows,
             "max_score_difference": max_score_gap,
+            "sharing_two_cores": sharing,
             "goal": "n_jobs=2 >= 1.6x n_jobs=1 on 2 cores",
         },
     )

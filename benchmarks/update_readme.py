@@ -149,6 +149,13 @@ def parallel(data):
     ]
     for r in data["rows"]:
         lines.append(f"| {r['configuration']} | {r['seconds']:.1f} | {r['speedup']:.2f} |")
+    for kind, r in data.get("sharing_two_cores", {}).items():
+        lines += [
+            "",
+            f"Sharing the two cores, {kind}: three one-thread fits take {r['alone_s']:.1f} s "
+            f"alone and {r['together_s'][0]:.1f} / {r['together_s'][1]:.1f} s as two copies "
+            f"at once (**{r['slowdown']:.2f} x** slower).",
+        ]
     return "\n".join(lines)
 
 

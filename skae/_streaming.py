@@ -3,12 +3,18 @@
 skae reads such data - a :class:`numpy.memmap`, or an array-like with ``shape``,
 ``dtype`` and first-axis slicing such as an h5py or zarr array - block by block
 and never as a whole: the scaling statistics, every training batch and every
-``transform`` chunk are separate reads. Pages of a memmap that were read are
-handed back to the operating system as reading goes on, so the process's
-resident memory stays bounded however large the file is.
+``transform`` chunk are separate reads.
+
+A memmap is read from its file with ``pread`` rather than through its
+mapping: pages read through a mapping stay in the process's resident memory
+(the kernel maps whole fault-around windows or large folios around each
+touched row), so random batches would make the resident size grow to the
+file's. Reading the file keeps the data in the kernel's page cache only.
 """
 
 import mmap
+import os
+import weakref
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,12 +22,6 @@ from sklearn.utils import assert_all_finite
 
 # Rows per block in the passes that read all the data (scaling, transform).
 BLOCK_ROWS = 4096
-
-# A memmap's read pages are handed back after this many bytes of reading. A
-# row read through a mapping can map a whole fault-around window (64 KiB on
-# Linux) into the process, so each scattered row counts as that much.
-RELEASE_EVERY_BYTES = 256 * 2**20
-_FAULT_AROUND_BYTES = 64 * 2**10
 
 
 def is_out_of_core(X):
@@ -66,9 +66,7 @@ class OutOfCoreRows:
         n_features = int(np.prod(self.row_shape))
         self.shape = (self.n_rows, n_features)
         self.dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-        self._mapping = _shared_mapping(X)
-        self._unreleased = 0
-        self._row_bytes = n_features * np.dtype(X.dtype).itemsize
+        self._file = _MemmapFile.of(X)
 
     def __len__(self):
         return self.n_rows
@@ -84,15 +82,11 @@ class OutOfCoreRows:
         )
 
     def __getitem__(self, rows):
-        # Pages read so far are released before, not after, this read.
         if isinstance(rows, slice):
             start, stop, _ = rows.indices(self.n_rows)
-            self._count(max(stop - start, 0) * self._row_bytes)
-            block = np.asarray(self.X[start:stop])
+            block = self._read(start, max(stop, start))
         else:
-            rows = np.asarray(rows)
-            self._count(len(rows) * max(self._row_bytes, _FAULT_AROUND_BYTES))
-            block = self._take(rows)
+            block = self._take(np.asarray(rows))
         block = block.reshape(len(block), -1).astype(self.dtype, copy=False)
         assert_all_finite(block, input_name="X")
         return block
@@ -103,35 +97,67 @@ class OutOfCoreRows:
         for start in range(0, self.n_rows, block_rows):
             yield self[start : start + block_rows]
 
+    def _read(self, start, stop):
+        if self._file is not None:
+            return self._file.read(start, stop)
+        return np.asarray(self.X[start:stop])
+
     def _take(self, rows):
-        if isinstance(self.X, np.ndarray):
+        if self._file is None and isinstance(self.X, np.ndarray):
             return self.X[rows]
-        # Only slicing is assumed: read each run of consecutive rows as one slice.
+        # Only slicing is assumed: read each run of consecutive rows at once.
         breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-        runs = np.split(rows, breaks)
-        return np.concatenate([np.asarray(self.X[run[0] : run[-1] + 1]) for run in runs])
+        return np.concatenate([self._read(run[0], run[-1] + 1) for run in np.split(rows, breaks)])
 
-    def _count(self, n_bytes):
-        if self._mapping is None:
-            return
-        self._unreleased += n_bytes
-        if self._unreleased >= RELEASE_EVERY_BYTES:
-            self.release()
 
-    def release(self):
-        """Hand the memmap's read pages back to the operating system.
+class _MemmapFile:
+    """Rows of a C-ordered memmap, read from its file with ``pread``."""
 
-        ``MADV_DONTNEED`` on a shared file mapping only unmaps the pages: the
-        data stays in the file (and the page cache) and is read again when
-        touched. Copy-on-write memmaps (``mode="c"``) are never released,
-        since that would discard the user's changes.
+    def __init__(self, path, first_byte, row_shape, dtype):
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+        self.first_byte = first_byte
+        self.row_shape = row_shape
+        self.dtype = dtype
+        self.row_bytes = int(np.prod(row_shape)) * dtype.itemsize
+
+    @classmethod
+    def of(cls, X):
+        """A reader for memmap X, or None where its file may not hold its data.
+
+        Copy-on-write memmaps (``mode="c"``) keep their changes in memory,
+        not in the file, and non-contiguous views do not hold whole rows in
+        order: both are read through the mapping instead.
         """
-        self._unreleased = 0
-        if self._mapping is not None:
-            try:
-                self._mapping.madvise(mmap.MADV_DONTNEED)
-            except (OSError, ValueError):
-                self._mapping = None
+        if not (
+            isinstance(X, np.memmap)
+            and getattr(X, "mode", None) in ("r", "r+", "w+")
+            and isinstance(getattr(X, "filename", None), (str, os.PathLike))
+            and X.flags.c_contiguous
+            and hasattr(os, "preadv")
+        ):
+            return None
+        mapping = X
+        while isinstance(mapping, np.ndarray):
+            mapping = mapping.base
+        if not isinstance(mapping, mmap.mmap):
+            return None
+        # np.memmap maps the file from the allocation boundary below its offset;
+        # a view (a slice of a memmap) starts further into the same mapping.
+        mapped_from = X.offset - X.offset % mmap.ALLOCATIONGRANULARITY
+        mapping_start = np.frombuffer(mapping, dtype=np.uint8, count=1).ctypes.data
+        first_byte = mapped_from + X.ctypes.data - mapping_start
+        return cls(X.filename, first_byte, X.shape[1:], X.dtype)
+
+    def read(self, start, stop):
+        buffer = np.empty((stop - start, *self.row_shape), dtype=self.dtype)
+        view, position = memoryview(buffer).cast("B"), self.first_byte + start * self.row_bytes
+        while len(view):
+            n_read = os.preadv(self.fd, [view], position)
+            if n_read <= 0:
+                raise OSError(f"unexpected end of file reading rows {start}:{stop}")
+            view, position = view[n_read:], position + n_read
+        return buffer
 
 
 class ColumnStack:
@@ -159,15 +185,3 @@ def blocks(X, block_rows=None):
     block_rows = block_rows or BLOCK_ROWS
     for start in range(0, len(X), block_rows):
         yield X[start : start + block_rows]
-
-
-def _shared_mapping(X):
-    """The shared ``mmap.mmap`` a memmap reads from, or None."""
-    if not isinstance(X, np.memmap) or getattr(X, "mode", None) not in ("r", "r+", "w+"):
-        return None
-    if not hasattr(mmap, "MADV_DONTNEED"):
-        return None
-    base = X
-    while isinstance(base, np.ndarray):
-        base = base.base
-    return base if isinstance(base, mmap.mmap) else None
