@@ -21,14 +21,17 @@ class UsageError(Exception):
 
 
 def _load_data(path):
-    """A 2-D float array from a ``.npy`` or ``.csv`` file (a header row is skipped)."""
+    """A 2-D float array from a ``.npy`` or ``.csv`` file (a header row is skipped).
+
+    A ``.npy`` file is opened as a memmap, so files larger than memory stream.
+    """
     import numpy as np
 
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"data file {str(path)!r} does not exist")
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        return np.load(path, mmap_mode="r", allow_pickle=False)
     if path.suffix != ".csv":
         raise UsageError(f"data file {str(path)!r} must end in .npy or .csv")
     with path.open() as handle:
