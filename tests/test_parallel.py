@@ -85,7 +85,7 @@ def test_joblib_process_workers_equal_local_run(X, local_search):
 def dask_client():
     distributed = pytest.importorskip("distributed", reason="needs the dask extra")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client
