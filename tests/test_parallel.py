@@ -69,8 +69,8 @@ def tensorflow_pools(**env):
 
 @pytest.mark.tensorflow
 def test_tensorflow_pools_follow_omp_num_threads():
-    """A worker's limit sizes TensorFlow's pools; a plain process is left as it is."""
-    assert tensorflow_pools(OMP_NUM_THREADS="1") == [1, 1]
+    """A worker's limit sizes TensorFlow's intra-op pool; a plain process is left alone."""
+    assert tensorflow_pools(OMP_NUM_THREADS="1") == [1, 0]
     assert tensorflow_pools() == [0, 0]  # 0: TensorFlow chose its own sizes
 
 

@@ -47,20 +47,22 @@ def thread_limit(environ=os.environ):
 
 
 def follow_thread_limit(keras):
-    """Size TensorFlow's thread pools by ``OMP_NUM_THREADS``, where it is set.
+    """Size TensorFlow's intra-op pool by ``OMP_NUM_THREADS``, where it is set.
 
     TensorFlow ignores ``OMP_NUM_THREADS``: every joblib or Dask worker would
-    start intra- and inter-op pools as wide as the whole machine, and two
-    workers on two cores then spend their time contending (``GridSearchCV``
-    with ``n_jobs=2`` was measured 1.1x faster than ``n_jobs=1``). So where
-    the process has a thread limit and nobody has configured TensorFlow's
-    pools (neither ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` nor
-    ``tf.config.threading``), both pools get that many threads. A process
-    without ``OMP_NUM_THREADS`` - a plain single ``fit`` - is left exactly as
-    TensorFlow configures itself. The pools are fixed once TensorFlow's
-    runtime has started, so a process that ran TensorFlow code before its
-    first skae fit keeps its pools. Other backends are left alone (JAX reads
-    its own ``XLA_FLAGS``).
+    run each operation on a pool as wide as the whole machine, so workers
+    sharing the cores oversubscribe them. Where the process has a thread limit
+    and nobody has configured TensorFlow's pools (neither
+    ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` nor
+    ``tf.config.threading``), the intra-op pool - the threads one operation
+    is split over, the counterpart of OpenMP's - gets that many threads. The
+    inter-op pool, which runs independent operations and the input pipeline
+    side by side, is left alone: capping it too was measured slower
+    (``benchmarks/bench_parallel.py``). A process without ``OMP_NUM_THREADS``
+    - a plain single ``fit`` - is left exactly as TensorFlow configures
+    itself. The pools are fixed once TensorFlow's runtime has started, so a
+    process that ran TensorFlow code before its first skae fit keeps its
+    pools. Other backends are left alone (JAX reads its own ``XLA_FLAGS``).
     """
     n_threads = thread_limit()
     if n_threads is None or keras.backend.backend() != "tensorflow":
@@ -73,7 +75,5 @@ def follow_thread_limit(keras):
     try:
         if threading.get_intra_op_parallelism_threads() == 0:  # 0: TensorFlow's default
             threading.set_intra_op_parallelism_threads(n_threads)
-        if threading.get_inter_op_parallelism_threads() == 0:
-            threading.set_inter_op_parallelism_threads(n_threads)
     except RuntimeError:
         pass  # the runtime has started: its pools are fixed for this process
