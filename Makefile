@@ -8,6 +8,9 @@ JAX_STAMP := $(JAX_VENV)/.skae-installed
 # Two pytest workers, one thread each: the CI machine has two cores, and skae
 # sizes TensorFlow's thread pools by OMP_NUM_THREADS.
 PYTEST_ARGS := -n 2
+JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"
+# What `make test` also runs on the JAX backend (the whole suite: `make test-jax`).
+JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py
 
 .PHONY: install demo test test-jax bench lint format clean
 
@@ -24,6 +27,7 @@ demo: install
 
 test: install
 	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow" $(JAX_SUBSET)
 
 # The test suite on Keras' JAX backend, in its own environment; the tests
 # marked `tensorflow` (TensorFlow's own thread pools) are left out.
@@ -34,8 +38,7 @@ $(JAX_STAMP): pyproject.toml
 	touch $(JAX_STAMP)
 
 test-jax: $(JAX_STAMP)
-	KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false" \
-		$(JAX_VENV)/bin/python -m pytest $(PYTEST_ARGS) -m "not tensorflow"
+	$(JAX_ENV) $(JAX_VENV)/bin/python -m pytest $(PYTEST_ARGS) -m "not tensorflow"
 
 bench: install
 	$(PY) -m skae bench

@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks, over every skae estimator."""
 
+import os
+
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
@@ -25,6 +27,21 @@ ESTIMATORS = [
 
 # Every entry is a debt, with its reason. Aim: none.
 EXPECTED_FAILED_CHECKS = {}
+
+if os.environ.get("KERAS_BACKEND") == "jax":
+    # XLA's CPU kernels compute a row's float32 dot products differently
+    # depending on where the row falls in the batch (full tiles vs the
+    # remainder), so permuting the rows changes some outputs in the last bit
+    # (measured: 1 of 20 values, relative 1.9e-7), over the check's rtol of
+    # 1e-7; which estimators hit it varies from run to run, so it is expected
+    # (not strictly) of all. TensorFlow's kernels are row-invariant and pass.
+    _ROW_POSITION = {
+        "check_methods_sample_order_invariance": (
+            "JAX/XLA on CPU: outputs differ in the last float32 bit with a row's "
+            "position in the batch"
+        )
+    }
+    EXPECTED_FAILED_CHECKS = {type(estimator).__name__: _ROW_POSITION for estimator in ESTIMATORS}
 
 
 def expected_failed_checks(estimator):

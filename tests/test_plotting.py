@@ -34,7 +34,8 @@ def test_reconstructions_as_images_show_originals_over_reconstructions(fitted, d
     canvas = ax.get_images()[0].get_array()
     assert canvas.shape == (2 * 8 + 1, 5 * 8 + 4)
     np.testing.assert_allclose(canvas[:8, :8], X[0].reshape(8, 8))
-    expected = fitted.inverse_transform(fitted.transform(X[:1]))[0].reshape(8, 8)
+    # The same five rows in one batch, as the plot computes them.
+    expected = fitted.inverse_transform(fitted.transform(X[:5]))[0].reshape(8, 8)
     np.testing.assert_allclose(canvas[9:, :8], expected, rtol=1e-6)
 
 
