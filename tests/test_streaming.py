@@ -222,3 +222,14 @@ def test_reading_a_memmap_keeps_resident_memory_flat(tmp_path):
     grown_mapping = rss_file_mib() - before
     assert grown_mapping > 48, f"the measurement cannot see mapped pages ({grown_mapping:.0f})"
     assert grown_streaming < 8, f"{grown_streaming:.0f} MiB of the file became resident"
+
+
+def test_large_in_memory_arrays_take_the_row_batches_path(monkeypatch, digits32):
+    """Above IN_GRAPH_MAX_BYTES in-memory data is batched in Python: same model."""
+    from skae._keras import training
+
+    in_graph = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
+    monkeypatch.setattr(training, "IN_GRAPH_MAX_BYTES", 0)
+    row_batches = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
+    assert row_batches.history_ == in_graph.history_
+    np.testing.assert_array_equal(row_batches.transform(digits32), in_graph.transform(digits32))
