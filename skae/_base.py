@@ -284,6 +284,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         :class:`~skae._streaming.OutOfCoreRows`, read block by block later.
         """
         if is_out_of_core(X):
+            if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
+                raise ValueError(
+                    f"Found array with dim {len(X.shape)}. {type(self).__name__} expected "
+                    "a 2-D array of shape (n_samples, n_features)."
+                )
             rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
             # scikit-learn's checks (feature count, dtype) on the first row only;
             # every later read is checked for NaN and infinity as it happens.

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ._streaming import is_out_of_core
+from ._streaming import OutOfCoreRows, is_out_of_core
 
 
 def sample_layout(X, sample_ndims):
@@ -19,15 +19,16 @@ def sample_layout(X, sample_ndims):
     Returns
     -------
     X : array-like
-        Flat rows ``(n_samples, n_values)``. Out-of-core data is returned as
-        it is: it is flattened block by block as it is read.
+        Flat rows ``(n_samples, n_values)``. Out-of-core data comes back as
+        :class:`~skae._streaming.OutOfCoreRows`, flattened block by block as
+        it is read.
     sample_shape : tuple or None
         The shape of one sample, or None when X was given as rows.
     """
     if sp.issparse(X) or hasattr(X, "iloc") or _ndim(X) - 1 not in sample_ndims:
         return X, None
     if is_out_of_core(X):
-        return X, tuple(int(s) for s in X.shape[1:])
+        return OutOfCoreRows(X), tuple(int(s) for s in X.shape[1:])
     X = np.asarray(X)
     return X.reshape(len(X), -1), X.shape[1:]
 

@@ -33,7 +33,7 @@ def is_out_of_core(X):
     ``__array_namespace__``).
     """
     if isinstance(X, np.memmap):
-        return True
+        return X.ndim >= 2  # a 1-D memmap gets scikit-learn's own error
     return (
         not isinstance(X, np.ndarray)
         and not sp.issparse(X)

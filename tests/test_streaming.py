@@ -233,3 +233,15 @@ def test_large_in_memory_arrays_take_the_row_batches_path(monkeypatch, digits32)
     row_batches = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
     assert row_batches.history_ == in_graph.history_
     np.testing.assert_array_equal(row_batches.transform(digits32), in_graph.transform(digits32))
+
+
+def test_out_of_core_input_of_the_wrong_dimension_is_an_error(tmp_path, digits32):
+    """Like an in-memory array: 1-D or 3-D input to a dense estimator is refused."""
+    for X, message in (
+        (digits32[:, 0], "Expected 2D array, got 1D array"),
+        (digits32.reshape(-1, 8, 8), "Found array with dim 3"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            AutoencoderTransformer(**FAST).fit(write_memmap(tmp_path, X, f"dim{X.ndim}.npy"))
+        with pytest.raises(ValueError, match=message):
+            AutoencoderTransformer(**FAST).fit(X)

@@ -91,7 +91,13 @@ def in_memory_datasets(X, train_rows, val_rows, batch_size, make_batch, seed, ep
 
     arrays = make_batch(X)
     constants = {}  # the target is often the input itself: one copy of it
-    tensors = tf.nest.map_structure(lambda a: constants.setdefault(id(a), tf.constant(a)), arrays)
+
+    def constant(array):
+        if id(array) not in constants:
+            constants[id(array)] = tf.constant(array)
+        return constants[id(array)]
+
+    tensors = tf.nest.map_structure(constant, arrays)
     n_batches = math.ceil(len(train_rows) / batch_size)
 
     def order(epoch):
