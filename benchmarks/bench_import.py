@@ -8,9 +8,7 @@ Writes results/import.json.
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import save  # noqa: E402
 
 CODE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"

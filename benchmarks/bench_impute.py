@@ -8,14 +8,10 @@ with n_nearest_features=50 and max_iter=3: with all 1850 features it does not
 finish in a reasonable time on 2 cores. Writes results/impute.json.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

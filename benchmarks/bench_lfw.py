@@ -7,13 +7,9 @@ into an RBF SVC tuned by the same GridSearchCV, beside the reference
 PCA(150, whiten=True) + SVC. Writes results/lfw.json.
 """
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

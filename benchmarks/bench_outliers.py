@@ -9,12 +9,7 @@ same n_components as the autoencoder (8 on digits, 16 on faces).
 Writes results/outliers.json.
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

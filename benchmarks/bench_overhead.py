@@ -13,13 +13,9 @@ Writes results/overhead.json.
 """
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

@@ -27,9 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import save  # noqa: E402
 
 GRID = [2, 4, 6, 8, 12, 16]

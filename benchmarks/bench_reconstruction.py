@@ -4,13 +4,9 @@
 n_components in {4, 8, 16, 32}. Writes results/reconstruction.json.
 """
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

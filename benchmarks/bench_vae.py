@@ -8,13 +8,9 @@ in nats, in pixel units). The AE has no likelihood: MSE only.
 Writes results/vae.json.
 """
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()

@@ -3,6 +3,7 @@
 import argparse
 import ast
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -110,7 +111,9 @@ def _bench(args):
         if args.only and args.only not in script.name:
             continue
         print(f"== {script.name}", flush=True)
-        runpy.run_path(str(script), run_name="__main__")
+        # Each in a fresh process of this interpreter: the installed skae, and
+        # no state (threads, compiled functions) carried from one to the next.
+        subprocess.run([sys.executable, str(script)], check=True)
 
 
 def _demo(args):

@@ -4,6 +4,7 @@ import importlib.util
 import os
 import time
 import uuid
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,11 +15,13 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._streaming import OutOfCoreRows, blocks, is_out_of_core
+from ._layout import Rows, split_samples
+from ._streaming import ColumnStack, OutOfCoreRows, blocks, is_out_of_core
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
@@ -32,10 +35,49 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     It validates parameters and data, standardises the input, seeds and runs
     the training, and implements ``transform``, ``inverse_transform``,
-    ``score``, ``score_samples``, pickling and the scikit-learn tags.
-    Subclasses provide the networks (:meth:`_build_networks`) and, where the
-    network's input is not a flat row, the reshaping (:meth:`_to_network`,
-    :meth:`_from_network`).
+    ``score``, ``score_samples``, pickling and the scikit-learn tags. The fit
+    template is::
+
+        X = validate (layout_ resolved)  ->  _check_parameters()
+          ->  _fit_scaling(X)  ->  targets = _training_targets(X, y)
+          ->  networks = _build_networks(seed, encoder, decoder)
+          ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
+          ->  train on batches _make_batch(x_rows, target_rows)
+
+    **Hooks.** This list is the whole contract: a subclass sets or overrides
+    these and nothing else (its own public methods aside).
+
+    ``_sample_layout``
+        Class attribute: what one sample is, ``Rows()``, ``Images(...)`` or
+        ``Sequences()`` (:mod:`skae._layout`); resolved at fit as ``layout_``.
+    ``_ensure_all_finite``
+        Class attribute: ``True``, or ``"allow-nan"`` to accept missing values.
+    ``_check_parameters(self)``
+        Checks of the subclass's own parameters; call ``super()`` first.
+    ``_fit_scaling(self, X)``
+        Set ``offset_`` and ``scale_`` from the training rows.
+    ``_training_targets(self, X, y)``
+        Standardised target rows that are not X itself (from ``y``), aligned
+        with X's rows, or None. Runs after ``_fit_scaling``.
+    ``_make_batch(self, x, targets)``
+        ``(network input, network target)`` for a batch of standardised rows
+        and its target rows (None without targets).
+    ``_build_networks(self, seed, encoder, decoder)``
+        A dict of named Keras networks, at least ``"encoder"`` and
+        ``"decoder"``, each stored as ``<name>_``, built for ``layout_``;
+        ``encoder`` / ``decoder`` are the user's network functions (or None),
+        used in place of the built-in ones. No side effects.
+    ``_build_model(self, networks, noise, seed, steps_per_epoch)``
+        The trained ``keras.Model`` over the networks; ``noise`` is the input
+        corruption layer or None.
+    ``_keras_loss(self)``
+        The ``loss`` to compile with, None when the model computes its own.
+    ``_early_stopping_start(self)``
+        First epoch early stopping counts from.
+    ``_flips_images(self)``
+        Whether training mirrors a seeded half of each batch of images.
+    ``_encode(self, X)``
+        What ``transform`` returns for validated rows X (float arrays).
     """
 
     _parameter_constraints: dict = {
@@ -57,7 +99,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "log_dir": [str, os.PathLike, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "encoder": [callable, None],
+        "decoder": [callable, None],
     }
+
+    _sample_layout = Rows()
+    _ensure_all_finite = True
 
     def __init__(
         self,
@@ -80,6 +127,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         log_dir=None,
         verbose=0,
         random_state=None,
+        encoder=None,
+        decoder=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -99,6 +148,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.log_dir = log_dir
         self.verbose = verbose
         self.random_state = random_state
+        self.encoder = encoder
+        self.decoder = decoder
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -120,33 +171,50 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         X = self._validate_input(X, reset=True)
         self._check_parameters()
-        from ._keras import builders, training
+        from ._keras import builders, engine
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._fit_scaling(X)
+        targets = self._training_targets(X, y)
         train_rows, val_rows = self._split_rows(len(X), seed)
-        self.encoder_, self.decoder_ = self._build_networks(seed)
+        networks = self._build_networks(seed, self.encoder, self.decoder)
+        self._network_names = tuple(networks)
+        for name, network in networks.items():
+            setattr(self, f"{name}_", network)
+        noise = builders.input_noise(self.noise, self.noise_level, seed)
         self.model_ = self._build_model(
-            seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
+            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
         )
-        self.history_ = training.train(
-            self.model_,
-            self._training_data(X),
-            train_rows=train_rows,
-            val_rows=val_rows,
-            make_batch=self._make_standardized_batch,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
-            loss=self._keras_loss(),
-            start_from_epoch=self._early_stopping_start(),
+        n_input_columns = X.shape[1]
+
+        def make_batch(rows):
+            extra = rows[:, n_input_columns:] if targets is not None else None
+            return self._make_batch(rows[:, :n_input_columns], extra)
+
+        callbacks = engine.fit_callbacks(
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
-            callbacks=self.callbacks,
+            start_from_epoch=self._early_stopping_start(),
+            validating=len(val_rows) > 0,
             log_dir=self._new_run_dir(),
-            verbose=self.verbose,
-            seed=seed,
-            augment=self._augmentation(),
+            user_callbacks=self.callbacks,
+        )
+        self.history_ = engine.train(
+            engine.FitDescription(
+                model=self.model_,
+                data=self._training_data(X, targets),
+                make_batch=make_batch,
+                train_rows=train_rows,
+                val_rows=val_rows,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+                optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
+                loss=self._keras_loss(),
+                seed=seed,
+                callbacks=callbacks,
+                verbose=self.verbose,
+                flip_horizontal=self._flips_images(),
+            )
         )
         self.n_iter_ = len(self.history_["loss"])
         self._check_training_converged()
@@ -179,8 +247,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features)
-            Reconstructions, in X's floating dtype.
+        X_original : ndarray of shape (n_samples, n_features) or samples
+            Reconstructions, in X's floating dtype and in the layout ``fit``
+            received (flat rows, or image / sequence arrays).
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
@@ -189,10 +258,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"is expecting {self.n_components} features (n_components) as input."
             )
-        from ._keras import training
-
-        out = training.predict(self.decoder_, Z, lambda z: z.astype(np.float32, copy=False))
-        return self._unstandardize(self._from_network(out)).astype(Z.dtype, copy=False)
+        return self.layout_.to_input(self._decode(Z)).astype(Z.dtype, copy=False)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
@@ -235,86 +301,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ------------------------------------------------------------------ hooks
 
-    def _build_networks(self, seed):
-        """Return ``(encoder, decoder)`` Keras models for the fitted data."""
-        raise NotImplementedError
-
-    def _to_network(self, X_std):
-        """Shape standardised float32 rows as the network's input."""
-        return X_std
-
-    def _from_network(self, output):
-        """Flatten the network's output back to rows."""
-        return output
-
-    def _build_model(self, seed, steps_per_epoch):
-        """The trained model around ``encoder_`` and ``decoder_``."""
-        from ._keras import builders
-
-        return builders.autoencoder(
-            self.encoder_, self.decoder_, self.noise, self.noise_level, seed
-        )
-
-    def _training_data(self, X):
-        """Standardised training rows that batches are cut from.
-
-        In-memory data is standardised once, so that a batch is a plain row
-        lookup; data read in pieces is standardised batch by batch.
-        """
-        if isinstance(X, OutOfCoreRows):
-            return StandardizedRows(X, self._standardize)
-        return self._standardize(X)
-
-    def _keras_loss(self):
-        """The ``loss`` given to ``Model.compile`` (None when the model has its own)."""
-        return self.loss
-
-    def _early_stopping_start(self):
-        """First epoch early stopping may count from."""
-        return 0
-
-    def _augmentation(self):
-        """None, or ``augment(x, y, rng) -> (x, y)`` applied to training batches."""
-        return None
-
-    def _validate_input(self, X, reset):
-        """Validate X and return it as a 2-D float array (rows of features).
-
-        A memmap or other out-of-core array-like comes back as
-        :class:`~skae._streaming.OutOfCoreRows`, read block by block later.
-        """
-        if is_out_of_core(X):
-            if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
-                raise ValueError(
-                    f"Found array with dim {len(X.shape)}. {type(self).__name__} expected "
-                    "a 2-D array of shape (n_samples, n_features)."
-                )
-            rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
-            # scikit-learn's checks (feature count, dtype) on the first row only;
-            # every later read is checked for NaN and infinity as it happens.
-            validate_data(self, rows[:1], reset=reset, dtype=[np.float64, np.float32])
-            return rows
-        try:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                accept_sparse=True,
-                dtype=[np.float64, np.float32],
-            )
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise ValueError(
-                f"X must hold numbers only, but {exc}. Encode text or categorical "
-                "columns first (for example with OneHotEncoder)."
-            ) from exc
-        if sp.issparse(X):
-            X = _densify(X)
-        return X
-
-    # ------------------------------------------------------- private helpers
-
     def _check_parameters(self):
         """Checks that involve several parameters or values Keras must resolve."""
         from ._keras import builders
@@ -332,6 +318,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         builders.resolve_activation("activation", self.activation)
         builders.resolve_activation("output_activation", self.output_activation)
         builders.resolve_optimizer(self.optimizer, self.learning_rate)
+        for name in ("encoder", "decoder"):
+            builders.check_network_function(name, getattr(self, name))
 
     def _fit_scaling(self, X):
         """Learn ``offset_`` and ``scale_`` that map X onto the network's scale.
@@ -363,6 +351,113 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.offset_ = offset * magnitude
         self.scale_ = scale * magnitude
 
+    def _training_targets(self, X, y):
+        """Targets beyond X itself: none for a plain autoencoder (y is ignored)."""
+        return None
+
+    def _make_batch(self, x, targets):
+        """The network reconstructs its own input."""
+        x = self.layout_.to_network(x)
+        return x, x
+
+    def _build_networks(self, seed, encoder, decoder):
+        """Return ``{"encoder": ..., "decoder": ..., ...}`` Keras models."""
+        raise NotImplementedError
+
+    def _build_model(self, networks, noise, seed, steps_per_epoch):
+        """The trained model: ``decoder(encoder(noise(x)))``, sharing their weights."""
+        from ._keras import builders
+
+        return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
+
+    def _keras_loss(self):
+        """The ``loss`` given to ``Model.compile`` (None when the model has its own)."""
+        return self.loss
+
+    def _early_stopping_start(self):
+        """First epoch early stopping may count from."""
+        return 0
+
+    def _flips_images(self):
+        """Whether training mirrors a seeded half of each image batch left-right."""
+        return False
+
+    def _encode(self, X):
+        """Latent codes of validated rows X (what ``transform`` returns)."""
+        from ._keras import engine
+
+        return engine.predict(self.encoder_, X, self._network_input)
+
+    # ------------------------------------------------------- private helpers
+
+    def _validate_input(self, X, reset):
+        """Validate X and return it as a 2-D float array of rows.
+
+        Samples given as arrays (images, sequences) are flattened to rows by
+        the estimator's ``_sample_layout``, which is resolved as ``layout_``
+        when ``reset``. A memmap or other out-of-core array-like comes back as
+        :class:`~skae._streaming.OutOfCoreRows`, read block by block later.
+        """
+        spec = self._sample_layout
+        X, sample_shape = split_samples(X, spec.sample_ndims)
+        if not reset:
+            check_is_fitted(self)
+            self.layout_.check(sample_shape, type(self).__name__)
+        X = self._validate_rows(X, reset)
+        if reset:
+            declared = getattr(self, spec.shape_parameter) if spec.shape_parameter else None
+            self.layout_ = spec.resolve(X.shape[1], sample_shape, declared)
+            if spec.fitted_attribute is not None:
+                if self.layout_.kind == "rows":
+                    self.__dict__.pop(spec.fitted_attribute, None)
+                else:
+                    setattr(self, spec.fitted_attribute, self.layout_.network_shape)
+        return X
+
+    def _validate_rows(self, X, reset):
+        if is_out_of_core(X):
+            if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
+                raise ValueError(
+                    f"Found array with dim {len(X.shape)}. {type(self).__name__} expected "
+                    "a 2-D array of shape (n_samples, n_features)."
+                )
+            rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
+            # scikit-learn's checks (feature count, dtype) on the first row only;
+            # every later read is checked for NaN and infinity as it happens.
+            validate_data(self, rows[:1], reset=reset, dtype=[np.float64, np.float32])
+            return rows
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                accept_sparse=True,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=self._ensure_all_finite,
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"X must hold numbers only, but {exc}. Encode text or categorical "
+                "columns first (for example with OneHotEncoder)."
+            ) from exc
+        if sp.issparse(X):
+            X = _densify(X)
+        return X
+
+    def _training_data(self, X, targets):
+        """Standardised training rows (and target columns) that batches are cut from.
+
+        In-memory data is standardised once, so that a batch is a plain row
+        lookup; data read in pieces is standardised batch by batch.
+        """
+        if isinstance(X, OutOfCoreRows):
+            data = StandardizedRows(X, self._standardize)
+            return data if targets is None else ColumnStack(data, targets)
+        data = self._standardize(X)
+        return data if targets is None else np.hstack([data, targets])
+
     def _standardize(self, X):
         """X in network units, as float32. Float32 input stays in float32 throughout."""
         X = np.asarray(X)
@@ -373,21 +468,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _unstandardize(self, X_std):
         return np.asarray(X_std, dtype=np.float64) * self.scale_ + self.offset_
 
-    def _make_standardized_batch(self, X_std_rows):
-        x = self._to_network(X_std_rows)
-        return x, x
+    def _network_input(self, X):
+        """Rows in the user's units as the network's float32 input."""
+        return self.layout_.to_network(self._standardize(X))
 
-    def _encode(self, X):
-        from ._keras import training
+    def _decode(self, Z):
+        """Rows (float64, the user's units) decoded from latent codes Z."""
+        from ._keras import engine
 
-        return training.predict(self.encoder_, X, lambda x: self._to_network(self._standardize(x)))
+        out = engine.predict(self.decoder_, Z, lambda z: np.asarray(z, dtype=np.float32))
+        return self._unstandardize(self.layout_.from_network(out))
 
     def _reconstruct(self, X):
-        """Reconstruction of X in X's units, as float64."""
-        from ._keras import training
-
-        out = training.predict(self.model_, X, lambda x: self._to_network(self._standardize(x)))
-        return self._unstandardize(self._from_network(out))
+        """Reconstruction of rows X in X's units, as float64 rows."""
+        return self._decode(self._encode(X))
 
     def _new_run_dir(self):
         """A fresh TensorBoard folder under ``log_dir`` for this fit (or None).
@@ -429,6 +523,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"Lower learning_rate (now {self.learning_rate}) or use another "
                 "optimizer or loss."
             )
+        if self.early_stopping and self.n_iter_ >= self.epochs:
+            warnings.warn(
+                f"{type(self).__name__} ran all epochs={self.epochs} before early stopping "
+                f"(n_iter_no_change={self.n_iter_no_change}) ended training: the monitored "
+                "loss was still improving. Raise epochs to train to convergence.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     @property
     def _n_features_out(self):
@@ -437,24 +539,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __getstate__(self):
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
-        # The encoder and decoder are views into model_; pickling them apart
-        # would unpickle three independent copies of the weights.
-        state.pop("encoder_", None)
-        state.pop("decoder_", None)
+        # The named networks are views into model_; pickling them apart would
+        # unpickle independent copies of the weights.
+        for name in state.get("_network_names", ()):
+            state.pop(f"{name}_", None)
         if "model_" in state:
-            from ._keras import training
+            from ._keras import models
 
-            state["model_"] = training.model_to_bytes(state["model_"])
+            state["model_"] = models.model_to_bytes(state["model_"])
         return state
 
     def __setstate__(self, state):
         if isinstance(state.get("model_"), bytes):
-            from ._keras import training
+            from ._keras import models
 
             state = dict(state)
-            state["model_"] = training.model_from_bytes(state["model_"])
-            state["encoder_"] = state["model_"].get_layer("encoder")
-            state["decoder_"] = state["model_"].get_layer("decoder")
+            state["model_"] = models.model_from_bytes(state["model_"])
+            for name in state.get("_network_names", ()):
+                state[f"{name}_"] = state["model_"].get_layer(name)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -5,10 +5,10 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseAutoencoder
-from ._images import ImageInputMixin, flip_half_horizontally
+from ._layout import Images
 
 
-class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
+class ConvAutoencoder(BaseAutoencoder):
     """Convolutional autoencoder as a scikit-learn transformer.
 
     Each entry of ``filters`` adds a ``Conv2D`` + 2x2 ``MaxPooling2D`` block
@@ -79,6 +79,12 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
         Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, validation split, shuffling and noise.
+    encoder, decoder : callable or None, default=None
+        Your own networks, as in :class:`AutoencoderTransformer`: the encoder
+        gets ``input_shape=(height, width, channels)``, the decoder must give
+        that shape back (see the example below).
+
+        .. versionadded:: 0.2
 
     Attributes
     ----------
@@ -112,7 +118,23 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
     (20, 4)
     >>> ae.inverse_transform(ae.transform(images)).shape
     (20, 9, 7)
+
+    A convolutional encoder of your own (the built-in decoder is kept):
+
+    >>> import keras
+    >>> def my_encoder(input_shape, n_components):
+    ...     return keras.Sequential([
+    ...         keras.Input(input_shape),
+    ...         keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+    ...         keras.layers.GlobalAveragePooling2D(),
+    ...         keras.layers.Dense(n_components),
+    ...     ])
+    >>> ae = ConvAutoencoder(n_components=4, encoder=my_encoder, filters=(4,), epochs=2)
+    >>> ae.fit(images).transform(images).shape
+    (20, 4)
     """
+
+    _sample_layout = Images(flat_rows="images")
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
@@ -147,6 +169,8 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
         log_dir=None,
         verbose=0,
         random_state=None,
+        encoder=None,
+        decoder=None,
     ):
         super().__init__(
             n_components,
@@ -167,6 +191,8 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            encoder=encoder,
+            decoder=decoder,
         )
         self.image_shape = image_shape
         self.filters = filters
@@ -180,11 +206,11 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
                 f"filters must be a sequence of positive integers, got {self.filters!r}."
             )
 
-    def _build_networks(self, seed):
+    def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders
 
         return builders.conv_networks(
-            self.image_shape_,
+            self.layout_.network_shape,
             self.n_components,
             self.filters,
             self.kernel_size,
@@ -192,7 +218,9 @@ class ConvAutoencoder(ImageInputMixin, BaseAutoencoder):
             self.activation,
             self.output_activation,
             seed,
+            encoder=encoder,
+            decoder=decoder,
         )
 
-    def _augmentation(self):
-        return flip_half_horizontally if self.flip_horizontal else None
+    def _flips_images(self):
+        return self.flip_horizontal

@@ -66,6 +66,23 @@ class AutoencoderTransformer(BaseAutoencoder):
         Seeds weight initialisation, the validation split, shuffling and
         noise. An int gives reproducible results on CPU; no global random
         state is read or changed.
+    encoder : callable or None, default=None
+        Your own encoder network instead of the built-in one: a module-level
+        function ``encoder(input_shape, n_components) -> keras.Model`` that
+        maps one sample of ``input_shape`` (``(n_features,)`` for rows,
+        ``(height, width, channels)`` for images) to ``n_components`` values.
+        It is called at every fit, so each fit and clone gets fresh weights;
+        give its layers seeded initialisers for reproducible fits. A Keras
+        model instance or a lambda is refused (they cannot be cloned or
+        pickled); a wrong output shape is a ``ValueError`` before training.
+
+        .. versionadded:: 0.2
+    decoder : callable or None, default=None
+        Your own decoder: ``decoder(n_components, output_shape) -> keras.Model``
+        mapping a code back to one sample of ``output_shape`` (the encoder's
+        ``input_shape``).
+
+        .. versionadded:: 0.2
 
     Attributes
     ----------
@@ -81,6 +98,9 @@ class AutoencoderTransformer(BaseAutoencoder):
         Number of epochs run.
     log_dir_ : str or None
         This fit's TensorBoard folder (None without ``log_dir``).
+    layout_ : skae._layout.FittedLayout
+        The sample shapes resolved at fit: what the network reads
+        (``layout_.network_shape``) and what ``fit`` received.
     offset_ : ndarray of shape (n_features,)
         Subtracted from each feature before the network (the mean, or the
         range's lower end for bounded output activations).
@@ -111,9 +131,18 @@ class AutoencoderTransformer(BaseAutoencoder):
     (1797, 4)
     >>> ae.inverse_transform(ae.transform(X[:2])).shape
     (2, 64)
+
+    Your own networks, as plain functions of the shapes:
+
+    >>> import keras
+    >>> def encoder(input_shape, n_components):
+    ...     return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(n_components)])
+    >>> ae = AutoencoderTransformer(n_components=4, encoder=encoder, epochs=2, random_state=0)
+    >>> ae.fit(X).transform(X[:2]).shape
+    (2, 4)
     """
 
-    def _build_networks(self, seed):
+    def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders
 
         return builders.dense_networks(
@@ -123,4 +152,6 @@ class AutoencoderTransformer(BaseAutoencoder):
             self.activation,
             self.output_activation,
             seed,
+            encoder=encoder,
+            decoder=decoder,
         )

@@ -31,12 +31,13 @@ _SHARED = (
 
 
 class _MaskedAutoencoder(AutoencoderTransformer):
-    """A dense autoencoder that trains on data with NaN, on observed entries only."""
+    """A dense autoencoder that trains on data with NaN, on observed entries only.
 
-    def _validate_input(self, X, reset):
-        return validate_data(
-            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
-        )
+    ``transform`` and ``inverse_transform`` take complete rows: the imputer
+    starts missing entries at ``offset_`` (the observed column means).
+    """
+
+    _ensure_all_finite = "allow-nan"
 
     def _fit_scaling(self, X):
         X = np.asarray(X, dtype=np.float64)
@@ -47,26 +48,20 @@ class _MaskedAutoencoder(AutoencoderTransformer):
         self.offset_ = offset
         self.scale_ = float(np.sqrt(np.sum(centred**2) / max(observed.sum(), 1))) or 1.0
 
-    def _make_standardized_batch(self, X_std_rows):
-        observed = ~np.isnan(X_std_rows)
-        x = np.where(observed, X_std_rows, 0.0).astype(np.float32)
+    def _make_batch(self, x, targets):
+        observed = ~np.isnan(x)
+        x = np.where(observed, x, 0.0).astype(np.float32)
         return x, np.concatenate([x, observed.astype(np.float32)], axis=1)
 
-    def _build_model(self, seed, steps_per_epoch):
-        from ._keras import builders
+    def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras.models import MaskedAutoencoder
 
-        noise = None
-        if self.noise is not None and self.noise_level > 0:
-            noise = builders.input_noise(self.noise, self.noise_level, seed)
-        return MaskedAutoencoder(self.encoder_, self.decoder_, noise=noise, name="masked")
+        return MaskedAutoencoder(
+            networks["encoder"], networks["decoder"], noise=noise, name="masked"
+        )
 
     def _keras_loss(self):
         return None
-
-    def _to_network(self, X_std):
-        # Missing entries start at the column mean: 0 in network units.
-        return np.nan_to_num(X_std, nan=0.0)
 
 
 class AutoencoderImputer(TransformerMixin, BaseEstimator):
@@ -225,9 +220,12 @@ log_dir, verbose, random_state
         missing = np.isnan(X)
         X_filled = np.array(X, dtype=np.float64)
         if missing.any():
+            ae = self.autoencoder_
             rows = np.flatnonzero(missing.any(axis=1))
+            # Missing entries start at their column's mean (0 in network units).
+            X_filled[rows] = np.where(missing[rows], ae.offset_, X[rows])
             for _ in range(1 + self.n_refinements):
-                reconstruction = self.autoencoder_._reconstruct(X_filled[rows])
+                reconstruction = ae.inverse_transform(ae.transform(X_filled[rows]))
                 X_filled[rows] = np.where(missing[rows], reconstruction, X[rows])
         X_filled = X_filled.astype(X.dtype, copy=False)
         if self.indicator_ is not None:

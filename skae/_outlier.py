@@ -35,8 +35,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     contamination : "auto" or float in (0, 0.5], default="auto"
         Expected fraction of outliers in the training data.
     random_state : int, RandomState instance or None, default=None
-        Seeds the default estimator. Ignored when ``estimator`` is given
-        (set its own ``random_state``).
+        Seeds the estimator: the default one, or the clone of a given
+        ``estimator`` whose own ``random_state`` is None. A ``random_state``
+        set on the given estimator wins.
 
     Attributes
     ----------
@@ -100,6 +101,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             estimator = AutoencoderTransformer(random_state=self.random_state)
         else:
             estimator = clone(self.estimator)
+            if estimator.get_params().get("random_state", 0) is None:
+                estimator.set_params(random_state=self.random_state)
         self.estimator_ = estimator.fit(X)
         scores = self.estimator_.score_samples(X)
         if self.contamination == "auto":

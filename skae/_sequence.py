@@ -3,13 +3,12 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
-from ._layout import sample_layout
-from ._streaming import ColumnStack
+from ._layout import Sequences
 
 
 class SequenceAutoencoder(BaseAutoencoder):
@@ -51,6 +50,12 @@ class SequenceAutoencoder(BaseAutoencoder):
 validation_fraction, early_stopping, n_iter_no_change, noise, noise_level, \
 callbacks, log_dir, verbose, random_state
         As in :class:`AutoencoderTransformer`.
+    encoder, decoder : callable or None, default=None
+        Your own encoder and reconstruction decoder, as in
+        :class:`AutoencoderTransformer`, for ``(timesteps, features)`` samples.
+        The forecasting decoder is always the built-in one.
+
+        .. versionadded:: 0.2
 
     Attributes
     ----------
@@ -58,9 +63,9 @@ callbacks, log_dir, verbose, random_state
         (timesteps, features) the network reads.
     encoder_, decoder_, model_ : keras.Model
         Encoder, reconstruction decoder and the trained model.
-    future_decoder_ : keras.Model or None
-        The forecasting decoder (with ``n_future > 0``).
-    history_, n_iter_, offset_, scale_, n_features_in_
+    future_decoder_ : keras.Model
+        The forecasting decoder; only with ``n_future > 0``.
+    history_, n_iter_, offset_, scale_, layout_, n_features_in_
         As in :class:`AutoencoderTransformer`.
 
     Examples
@@ -74,6 +79,8 @@ callbacks, log_dir, verbose, random_state
     >>> model.transform(X).shape, model.predict(X).shape
     ((276, 4), (276, 5, 1))
     """
+
+    _sample_layout = Sequences()
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
@@ -108,6 +115,8 @@ callbacks, log_dir, verbose, random_state
         log_dir=None,
         verbose=0,
         random_state=None,
+        encoder=None,
+        decoder=None,
     ):
         super().__init__(
             n_components,
@@ -128,6 +137,8 @@ callbacks, log_dir, verbose, random_state
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            encoder=encoder,
+            decoder=decoder,
         )
         self.sequence_shape = sequence_shape
         self.units = units
@@ -149,34 +160,7 @@ callbacks, log_dir, verbose, random_state
         -------
         self : object
         """
-        self._future_targets = None
-        if self.n_future > 0:
-            if y is None:
-                raise ValueError(
-                    f"n_future={self.n_future} needs y, the {self.n_future} steps that "
-                    "follow each sequence (make_windows(series, window, n_future=...) "
-                    "returns them)."
-                )
-            self._future_targets = np.asarray(y, dtype=np.float64)
-        try:
-            return super().fit(X)
-        finally:
-            del self._future_targets
-
-    def inverse_transform(self, X):
-        """Decode latent vectors to sequences, in the layout ``fit`` saw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-
-        Returns
-        -------
-        X_original : ndarray
-            (n_samples, timesteps, features), or flat rows if fitted on rows.
-        """
-        rows = super().inverse_transform(X)
-        return rows.reshape((len(rows), *self._input_sequence_shape))
+        return super().fit(X, y)
 
     @available_if(lambda self: self.n_future > 0)
     def predict(self, X):
@@ -192,61 +176,27 @@ callbacks, log_dir, verbose, random_state
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        from ._keras import training
+        from ._keras import engine
 
-        future = training.predict(
-            self.future_decoder_, self._encode(X), lambda z: z.astype(np.float32)
+        future = engine.predict(
+            self.future_decoder_, self._encode(X), lambda z: np.asarray(z, dtype=np.float32)
         )
         return (future * self.scale_ + self._feature_offset()).astype(X.dtype, copy=False)
 
     # ------------------------------------------------------------------ hooks
 
-    def _validate_input(self, X, reset):
-        X, sample_shape = sample_layout(X, (2,))
-        sequences = sample_shape is not None
-        if sequences:
-            if reset:
-                self._input_sequence_shape = sample_shape
-            elif sample_shape != tuple(self.sequence_shape_):
-                raise ValueError(
-                    f"X holds sequences of shape {sample_shape}, but {type(self).__name__} "
-                    f"was fitted on sequences of shape {tuple(self.sequence_shape_)}."
-                )
-        X = super()._validate_input(X, reset)
-        if reset:
-            self.sequence_shape_ = self._resolve_sequence_shape(X.shape[1], sequences)
-            if not sequences:
-                self._input_sequence_shape = (X.shape[1],)
-        return X
-
-    def _resolve_sequence_shape(self, n_features, sequences):
-        if sequences:
-            return tuple(self._input_sequence_shape)
-        if self.sequence_shape is None:
-            return (n_features, 1)
-        shape = tuple(int(s) for s in self.sequence_shape)
-        if len(shape) != 2 or min(shape) < 1:
+    def _training_targets(self, X, y):
+        """The standardised future steps, as rows; None without ``n_future``."""
+        if self.n_future == 0:
+            return None
+        if y is None:
             raise ValueError(
-                "sequence_shape must be (timesteps, features) of positive integers, "
-                f"got {self.sequence_shape!r}."
+                f"n_future={self.n_future} needs y, the {self.n_future} steps that "
+                "follow each sequence (make_windows(series, window, n_future=...) "
+                "returns them)."
             )
-        if shape[0] * shape[1] != n_features:
-            raise ValueError(
-                f"sequence_shape={shape!r} holds {shape[0] * shape[1]} values per sequence, "
-                f"but X has {n_features} features per row."
-            )
-        return shape
-
-    def _feature_offset(self):
-        """Per-feature offset (the per-column offsets averaged over time)."""
-        return self.offset_.reshape(self.sequence_shape_).mean(axis=0)
-
-    def _training_data(self, X):
-        data = super()._training_data(X)
-        if self._future_targets is None:
-            return data
-        n_features = self.sequence_shape_[1]
-        y = self._future_targets
+        y = np.asarray(y, dtype=np.float64)
+        n_features = self.layout_.network_shape[1]
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} sequences but y has {len(y)}.")
         y = y.reshape(len(y), -1)
@@ -256,90 +206,46 @@ callbacks, log_dir, verbose, random_state
                 f"sequence ({self.n_future * n_features} values), got {y.shape[1]}."
             )
         offset = np.tile(self._feature_offset(), self.n_future)
-        future = ((y - offset) / self.scale_).astype(np.float32)
-        if isinstance(data, np.ndarray):
-            return np.hstack([data, future])
-        return ColumnStack(data, future)
+        return ((y - offset) / self.scale_).astype(np.float32)
 
-    def _make_standardized_batch(self, rows):
-        n_values = int(np.prod(self.sequence_shape_))
-        x = self._to_network(rows[:, :n_values])
-        if rows.shape[1] == n_values:
+    def _make_batch(self, x, targets):
+        x = self.layout_.to_network(x)
+        if targets is None:
             return x, x
-        future = rows[:, n_values:].reshape(len(rows), self.n_future, self.sequence_shape_[1])
+        future = targets.reshape(len(targets), self.n_future, self.layout_.network_shape[1])
         return x, (x, future)
 
-    def _build_networks(self, seed):
+    def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders
 
-        timesteps, n_features = self.sequence_shape_
-        sizes = tuple(self.hidden_layer_sizes)
-        encoder = builders.sequence_encoder(
-            self.sequence_shape_,
+        return builders.sequence_networks(
+            self.layout_.network_shape,
             self.n_components,
             self.units,
             self.cell,
-            sizes,
-            self.activation,
-            seed,
-        )
-        decoder = builders.sequence_decoder(
-            self.n_components,
-            timesteps,
-            n_features,
-            self.units,
-            self.cell,
-            sizes,
+            self.hidden_layer_sizes,
             self.activation,
             self.output_activation,
             seed,
-        )
-        self.future_decoder_ = None
-        if self.n_future > 0:
-            self.future_decoder_ = builders.sequence_decoder(
-                self.n_components,
-                self.n_future,
-                n_features,
-                self.units,
-                self.cell,
-                sizes,
-                self.activation,
-                self.output_activation,
-                seed + 1000,
-                name="future_decoder",
-            )
-        return encoder, decoder
-
-    def _build_model(self, seed, steps_per_epoch):
-        model = super()._build_model(seed, steps_per_epoch)
-        if self.future_decoder_ is None:
-            return model
-        from ._keras import import_keras
-
-        keras = import_keras()
-        code = self.encoder_(model.inputs[0])
-        return keras.Model(
-            model.inputs, [model.outputs[0], self.future_decoder_(code)], name="composite"
+            n_future=self.n_future,
+            encoder=encoder,
+            decoder=decoder,
         )
 
-    def _reconstruct(self, X):
-        from ._keras import training
+    def _build_model(self, networks, noise, seed, steps_per_epoch):
+        from ._keras import builders
 
-        out = training.predict(self.model_, X, lambda x: self._to_network(self._standardize(x)))
-        if isinstance(out, tuple):
-            out = out[0]
-        return self._unstandardize(self._from_network(out))
+        if "future_decoder" not in networks:
+            return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
+        return builders.composite(
+            networks["encoder"], networks["decoder"], networks["future_decoder"], noise
+        )
 
-    def _to_network(self, X_std):
-        return X_std.reshape((len(X_std), *self.sequence_shape_))
+    # ------------------------------------------------------- private helpers
 
-    def _from_network(self, output):
-        return np.asarray(output).reshape(len(output), -1)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "model_" in state and getattr(self, "n_future", 0) > 0:
-            self.future_decoder_ = self.model_.get_layer("future_decoder")
+    def _feature_offset(self):
+        """Per-feature offset (the per-column offsets averaged over time)."""
+        return self.offset_.reshape(self.layout_.network_shape).mean(axis=0)
 
 
 def make_windows(series, window, *, stride=1, n_future=0):

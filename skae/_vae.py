@@ -8,15 +8,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
-from ._images import ImageInputMixin
+from ._layout import Images
 from ._streaming import blocks
 
 # Monte Carlo draws per sample in score_samples; seeded, so scores are deterministic.
 _ELBO_DRAWS = 16
-_LOG_VAR_RANGE = (-10.0, 10.0)
 
 
-class VAETransformer(ImageInputMixin, BaseAutoencoder):
+class VAETransformer(BaseAutoencoder):
     """Variational autoencoder as a scikit-learn transformer and generator.
 
     The encoder maps each row to a Gaussian posterior N(mean, diag(var)) over
@@ -60,6 +59,12 @@ class VAETransformer(ImageInputMixin, BaseAutoencoder):
 optimizer, validation_fraction, early_stopping, n_iter_no_change, noise, \
 noise_level, callbacks, log_dir, verbose, random_state
         As in :class:`AutoencoderTransformer`.
+    encoder, decoder : callable or None, default=None
+        Your own networks, as in :class:`AutoencoderTransformer`, except that
+        the encoder maps a sample to a feature vector of any width: the VAE
+        adds its own ``z_mean`` and ``z_log_var`` heads on top.
+
+        .. versionadded:: 0.2
     loss : {"mse"}, default="mse"
         The reconstruction likelihood: Gaussian, with a learned variance.
 
@@ -77,8 +82,10 @@ noise_level, callbacks, log_dir, verbose, random_state
         their ``val_`` versions when validating.
     noise_variance_ : float
         Learned variance of the Gaussian likelihood, in the data's units.
-    n_iter_, offset_, scale_, image_shape_, n_features_in_, feature_names_in_
-        As in :class:`AutoencoderTransformer` and :class:`ConvAutoencoder`.
+    n_iter_, offset_, scale_, layout_, n_features_in_, feature_names_in_
+        As in :class:`AutoencoderTransformer`.
+    image_shape_ : tuple of int
+        (height, width, channels) the network reads; only when convolutional.
 
     See Also
     --------
@@ -96,6 +103,8 @@ noise_level, callbacks, log_dir, verbose, random_state
     >>> vae.sample(3, random_state=0).shape
     (3, 64)
     """
+
+    _sample_layout = Images(flat_rows="rows")
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
@@ -133,6 +142,8 @@ noise_level, callbacks, log_dir, verbose, random_state
         log_dir=None,
         verbose=0,
         random_state=None,
+        encoder=None,
+        decoder=None,
     ):
         super().__init__(
             n_components,
@@ -153,6 +164,8 @@ noise_level, callbacks, log_dir, verbose, random_state
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            encoder=encoder,
+            decoder=decoder,
         )
         self.beta = beta
         self.kl_warmup_epochs = kl_warmup_epochs
@@ -182,7 +195,9 @@ noise_level, callbacks, log_dir, verbose, random_state
         mean, log_var = self._posterior(X)
         if not return_std:
             return mean.astype(X.dtype, copy=False)
-        std = np.exp(0.5 * np.clip(log_var, *_LOG_VAR_RANGE))
+        from ._keras.elbo import clip_log_var
+
+        std = np.exp(0.5 * clip_log_var(log_var, np))
         return mean.astype(X.dtype, copy=False), std.astype(X.dtype, copy=False)
 
     def score_samples(self, X):
@@ -229,77 +244,41 @@ noise_level, callbacks, log_dir, verbose, random_state
         rng = np.random.default_rng() if random_state is None else check_random_state(random_state)
         return self.inverse_transform(rng.standard_normal((n_samples, self.n_components)))
 
-    # ------------------------------------------------------------------ hooks
-
     @property
     def noise_variance_(self):
         check_is_fitted(self)
-        return float(np.exp(float(np.asarray(self.model_.log_noise_var)))) * self.scale_**2
+        return float(np.exp(self.model_.noise_log_variance())) * self.scale_**2
 
-    def _elbo(self, X):
-        """ELBO of each row of an in-memory block X (see :meth:`score_samples`)."""
-        from ._keras import training
+    # ------------------------------------------------------------------ hooks
 
-        mean, log_var = self._posterior(X)
-        log_var = np.clip(log_var, *_LOG_VAR_RANGE).astype(np.float64)
-        target = self._standardize(X).astype(np.float64)
-        log_noise_var = float(np.asarray(self.model_.log_noise_var))
-        n_features = target.shape[1]
-        # The same draws for every sample: a sample's score does not depend
-        # on which other rows, or in which order, it was scored with.
-        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
-        log_likelihood = np.zeros(len(X))
-        for eps in draws:
-            z = mean + np.exp(0.5 * log_var) * eps
-            decoded = self._from_network(
-                training.predict(self.decoder_, z, lambda z: z.astype(np.float32))
-            )
-            squared = np.sum((target - decoded) ** 2, axis=1)
-            log_likelihood -= 0.5 * (
-                squared * np.exp(-log_noise_var) + n_features * (log_noise_var + np.log(2 * np.pi))
-            )
-        log_likelihood /= _ELBO_DRAWS
-        kl = -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=1)
-        return log_likelihood - kl - n_features * np.log(self.scale_)
-
-    def _is_convolutional(self):
-        return self.image_shape is not None or len(self._input_image_shape) > 1
-
-    def _build_networks(self, seed):
+    def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders
 
-        if self._is_convolutional():
-            return builders.conv_networks(
-                self.image_shape_,
-                self.n_components,
-                self.filters,
-                self.kernel_size,
-                self.hidden_layer_sizes,
-                self.activation,
-                self.output_activation,
-                seed,
-                variational=True,
-            )
-        return builders.dense_networks(
-            self.n_features_in_,
-            self.n_components,
-            self.hidden_layer_sizes,
-            self.activation,
-            self.output_activation,
-            seed,
+        common = dict(
+            n_components=self.n_components,
+            hidden_layer_sizes=self.hidden_layer_sizes,
+            activation=self.activation,
+            output_activation=self.output_activation,
+            seed=seed,
             variational=True,
+            encoder=encoder,
+            decoder=decoder,
         )
+        if self.layout_.kind == "images":
+            return builders.conv_networks(
+                self.layout_.network_shape,
+                filters=self.filters,
+                kernel_size=self.kernel_size,
+                **common,
+            )
+        return builders.dense_networks(self.n_features_in_, **common)
 
-    def _build_model(self, seed, steps_per_epoch):
-        from ._keras import builders
+    def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras.models import VariationalAutoencoder
 
-        noise = None
-        if self.noise is not None and self.noise_level > 0:
-            noise = builders.input_noise(self.noise, self.noise_level, seed)
         return VariationalAutoencoder(
-            self.encoder_,
-            self.decoder_,
+            networks["encoder"],
+            networks["decoder"],
             beta=self.beta,
             warmup_steps=self.kl_warmup_epochs * steps_per_epoch,
             noise=noise,
@@ -313,18 +292,36 @@ noise_level, callbacks, log_dir, verbose, random_state
     def _early_stopping_start(self):
         return self.kl_warmup_epochs
 
-    def _posterior(self, X):
-        from ._keras import training
-
-        mean, log_var = training.predict(
-            self.encoder_, X, lambda x: self._to_network(self._standardize(x))
-        )
-        return mean.astype(np.float64), log_var.astype(np.float64)
-
     def _encode(self, X):
         return self._posterior(X)[0]
 
-    def _to_network(self, X_std):
-        if self._is_convolutional():
-            return super()._to_network(X_std)
-        return X_std
+    # ------------------------------------------------------- private helpers
+
+    def _posterior(self, X):
+        from ._keras import engine
+
+        mean, log_var = engine.predict(self.encoder_, X, self._network_input)
+        return mean.astype(np.float64), log_var.astype(np.float64)
+
+    def _elbo(self, X):
+        """ELBO of each row of an in-memory block X (see :meth:`score_samples`)."""
+        from ._keras import engine
+        from ._keras.elbo import clip_log_var, gaussian_nll, kl_to_standard_normal
+
+        mean, log_var = self._posterior(X)
+        log_var = clip_log_var(log_var, np).astype(np.float64)
+        target = self._standardize(X).astype(np.float64)
+        log_noise_var = self.model_.noise_log_variance()
+        # The same draws for every sample: a sample's score does not depend
+        # on which other rows, or in which order, it was scored with.
+        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
+        log_likelihood = np.zeros(len(X))
+        for eps in draws:
+            z = mean + np.exp(0.5 * log_var) * eps
+            decoded = self.layout_.from_network(
+                engine.predict(self.decoder_, z, lambda z: z.astype(np.float32))
+            )
+            log_likelihood -= gaussian_nll(target, decoded, log_noise_var, np)
+        log_likelihood /= _ELBO_DRAWS
+        kl = kl_to_standard_normal(mean, log_var, np)
+        return log_likelihood - kl - target.shape[1] * np.log(self.scale_)

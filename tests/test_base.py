@@ -181,3 +181,23 @@ def test_one_row_transform_uses_the_fast_path(small_X, monkeypatch):
     monkeypatch.setattr(ae.encoder_, "predict", forbidden)
     monkeypatch.setattr(ae.decoder_, "predict", forbidden)
     assert ae.inverse_transform(ae.transform(small_X[:1])).shape == (1, 6)
+
+
+def test_running_out_of_epochs_before_early_stopping_warns(small_X):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match=r"epochs=2.*n_iter_no_change=10"):
+        AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(small_X)
+
+
+def test_stopping_early_or_without_early_stopping_does_not_warn(small_X):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AutoencoderTransformer(
+            n_components=2, epochs=200, n_iter_no_change=2, learning_rate=0.05, random_state=0
+        ).fit(small_X)
+        AutoencoderTransformer(n_components=2, epochs=2, early_stopping=False).fit(small_X)

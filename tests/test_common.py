@@ -21,6 +21,11 @@ ESTIMATORS = [
     ConvAutoencoder(n_components=2, filters=(4,), **FAST),
     VAETransformer(n_components=2, kl_warmup_epochs=1, **FAST),
     AutoencoderOutlierDetector(AutoencoderTransformer(n_components=2, **FAST)),
+    # Wrapping an unseeded estimator, as a user writes it: the detector's own
+    # random_state (set by the checks) seeds the clone.
+    AutoencoderOutlierDetector(
+        AutoencoderTransformer(n_components=2, epochs=2, batch_size=16, hidden_layer_sizes=(8,))
+    ),
     AutoencoderImputer(n_components=2, **FAST),
     SequenceAutoencoder(n_components=2, units=4, **FAST),
 ]

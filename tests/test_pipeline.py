@@ -95,3 +95,15 @@ def test_next_to_a_scikeras_classifier_in_grid_search():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "OK" in result.stdout
+
+
+def test_fit_parks_nothing_on_the_estimator_beyond_fitted_attributes(digits):
+    from skae import SequenceAutoencoder, make_windows
+
+    X, y = make_windows(np.sin(np.arange(120) / 3.0), window=10, n_future=2)
+    model = SequenceAutoencoder(2, units=4, n_future=2, epochs=1, random_state=0).fit(X, y)
+    private = {
+        name for name in vars(model) if name not in model.get_params() and not name.endswith("_")
+    }
+    assert private <= {"_network_names"}, private
+    assert model.future_decoder_ is model.model_.get_layer("future_decoder")

@@ -95,10 +95,14 @@ def test_scaling_statistics_merge_over_blocks(monkeypatch, tmp_path):
 
 
 def test_slice_only_array_is_never_loaded_whole(monkeypatch, digits32):
-    from skae._keras import training
+    from skae._keras import engine
 
     monkeypatch.setattr(_streaming, "BLOCK_ROWS", 500)
-    monkeypatch.setattr(training, "PREDICT_CHUNK", 500)
+    module = engine._backend_module()
+    if hasattr(module, "PREDICT_CHUNK"):
+        monkeypatch.setattr(module, "PREDICT_CHUNK", 500)
+    else:
+        monkeypatch.setattr(module, "PREDICT_SIZES", (1, 16, 256, 500))
     X = SliceOnlyArray(digits32)
     ae = AutoencoderTransformer(n_components=4, **FAST).fit(X)
     assert max(X.reads) <= 500
@@ -225,11 +229,16 @@ def test_reading_a_memmap_keeps_resident_memory_flat(tmp_path):
 
 
 def test_large_in_memory_arrays_take_the_row_batches_path(monkeypatch, digits32):
-    """Above IN_GRAPH_MAX_BYTES in-memory data is batched in Python: same model."""
-    from skae._keras import training
+    """Above the in-graph (TensorFlow) or on-device (JAX) budget, in-memory data
+    is sent batch by batch (or chunk by chunk): the same model."""
+    from skae._keras import engine
 
     in_graph = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
-    monkeypatch.setattr(training, "IN_GRAPH_MAX_BYTES", 0)
+    module = engine._backend_module()
+    budget = (
+        "IN_GRAPH_MAX_BYTES" if hasattr(module, "IN_GRAPH_MAX_BYTES") else "DEVICE_BUDGET_BYTES"
+    )
+    monkeypatch.setattr(module, budget, 0)
     row_batches = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
     assert row_batches.history_ == in_graph.history_
     np.testing.assert_array_equal(row_batches.transform(digits32), in_graph.transform(digits32))

@@ -85,12 +85,27 @@ def dense_networks(
     output_activation,
     seed,
     variational=False,
+    encoder=None,
+    decoder=None,
 ):
-    """``(encoder, decoder)`` of :func:`dense_encoder` and :func:`dense_decoder`."""
+    """``{"encoder", "decoder"}`` of :func:`dense_encoder` and :func:`dense_decoder`.
+
+    A given ``encoder`` / ``decoder`` (the user's, see :func:`user_network`)
+    is used instead of the built-in one; a given encoder of a variational
+    model gets the posterior's heads on top (:func:`variational_heads`).
+    """
     sizes = tuple(hidden_layer_sizes)
-    encoder = dense_encoder(n_features, n_components, sizes, activation, seed, variational)
-    decoder = dense_decoder(n_components, n_features, sizes, activation, output_activation, seed)
-    return encoder, decoder
+    if encoder is None:
+        encoder = dense_encoder(n_features, n_components, sizes, activation, seed, variational)
+    else:
+        encoder = _encoder_from(encoder, (n_features,), n_components, seed, variational)
+    if decoder is None:
+        decoder = dense_decoder(
+            n_components, n_features, sizes, activation, output_activation, seed
+        )
+    else:
+        decoder = _decoder_from(decoder, n_components, (n_features,))
+    return {"encoder": encoder, "decoder": decoder}
 
 
 def conv_networks(
@@ -103,8 +118,11 @@ def conv_networks(
     output_activation,
     seed,
     variational=False,
+    encoder=None,
+    decoder=None,
 ):
-    """``(encoder, decoder)`` of :func:`conv_encoder` and :func:`conv_decoder`."""
+    """``{"encoder", "decoder"}`` of :func:`conv_encoder` and :func:`conv_decoder`
+    (given networks used instead, as in :func:`dense_networks`)."""
     common = dict(
         filters=tuple(filters),
         kernel_size=kernel_size,
@@ -112,9 +130,65 @@ def conv_networks(
         activation=activation,
         seed=seed,
     )
-    encoder = conv_encoder(image_shape, n_components, variational=variational, **common)
-    decoder = conv_decoder(n_components, image_shape, output_activation=output_activation, **common)
-    return encoder, decoder
+    image_shape = tuple(image_shape)
+    if encoder is None:
+        encoder = conv_encoder(image_shape, n_components, variational=variational, **common)
+    else:
+        encoder = _encoder_from(encoder, image_shape, n_components, seed, variational)
+    if decoder is None:
+        decoder = conv_decoder(
+            n_components, image_shape, output_activation=output_activation, **common
+        )
+    else:
+        decoder = _decoder_from(decoder, n_components, image_shape)
+    return {"encoder": encoder, "decoder": decoder}
+
+
+def sequence_networks(
+    sequence_shape,
+    n_components,
+    units,
+    cell,
+    hidden_layer_sizes,
+    activation,
+    output_activation,
+    seed,
+    n_future=0,
+    encoder=None,
+    decoder=None,
+):
+    """``{"encoder", "decoder"[, "future_decoder"]}`` of :func:`sequence_encoder`
+    and :func:`sequence_decoder`; the future decoder forecasts ``n_future`` steps."""
+    timesteps, n_features = sequence_shape
+    sizes = tuple(hidden_layer_sizes)
+    common = dict(units=units, cell=cell, hidden_layer_sizes=sizes, activation=activation)
+    if encoder is None:
+        encoder = sequence_encoder(sequence_shape, n_components, seed=seed, **common)
+    else:
+        encoder = _encoder_from(encoder, tuple(sequence_shape), n_components, seed, False)
+    if decoder is None:
+        decoder = sequence_decoder(
+            n_components,
+            timesteps,
+            n_features,
+            output_activation=output_activation,
+            seed=seed,
+            **common,
+        )
+    else:
+        decoder = _decoder_from(decoder, n_components, tuple(sequence_shape))
+    networks = {"encoder": encoder, "decoder": decoder}
+    if n_future > 0:
+        networks["future_decoder"] = sequence_decoder(
+            n_components,
+            n_future,
+            n_features,
+            output_activation=output_activation,
+            seed=seed + 1000,
+            name="future_decoder",
+            **common,
+        )
+    return networks
 
 
 def _recurrent(cell, units, seed, name, return_sequences=False):
@@ -166,7 +240,12 @@ def sequence_decoder(
 
 
 def input_noise(noise, noise_level, seed):
-    """The layer that corrupts inputs during training (identity at inference)."""
+    """The layer that corrupts inputs during training (identity at inference).
+
+    None when ``noise`` is None or ``noise_level`` is 0.
+    """
+    if noise is None or noise_level <= 0:
+        return None
     if noise == "gaussian":
         return keras.layers.GaussianNoise(noise_level, seed=seed, name="input_noise")
     from .layers import MaskingNoise
@@ -174,18 +253,113 @@ def input_noise(noise, noise_level, seed):
     return MaskingNoise(noise_level, seed=seed, name="input_noise")
 
 
-def autoencoder(encoder, decoder, noise=None, noise_level=0.0, seed=0):
+def autoencoder(encoder, decoder, noise=None):
     """Compose ``decoder(encoder(x))`` into one model that shares their weights.
 
-    With ``noise`` set, the inputs pass through a corruption layer that is
-    active in training only; ``encoder`` alone never sees it.
+    With a ``noise`` layer (:func:`input_noise`), the inputs pass through it;
+    it corrupts them in training only, and ``encoder`` alone never sees it.
     """
     inputs = keras.Input(shape=encoder.input_shape[1:], name="input")
-    x = inputs
-    if noise is not None and noise_level > 0:
-        x = input_noise(noise, noise_level, seed)(x)
+    x = inputs if noise is None else noise(inputs)
     outputs = decoder(encoder(x))
     return keras.Model(inputs, outputs, name="autoencoder")
+
+
+def composite(encoder, decoder, future_decoder, noise=None):
+    """Reconstruct and forecast from one code: outputs ``[decoder(code), future_decoder(code)]``.
+
+    The forecasting path encodes the clean input; the reconstruction path
+    the (training-time) corrupted one.
+    """
+    model = autoencoder(encoder, decoder, noise)
+    code = encoder(model.inputs[0])
+    return keras.Model(model.inputs, [model.outputs[0], future_decoder(code)], name="composite")
+
+
+def variational_heads(features, n_components, seed):
+    """A user's feature network topped with the posterior's ``z_mean`` and ``z_log_var``."""
+    inputs = keras.Input(shape=features.input_shape[1:], name="encoder_input")
+    x = features(inputs)
+    return keras.Model(inputs, _latent(x, n_components, seed, True), name="encoder")
+
+
+def check_network_function(name, function):
+    """Raise if a user's ``encoder`` / ``decoder`` parameter cannot be used.
+
+    It must be a plain function (or another picklable callable) that builds
+    a new network on every call: a Keras model or layer would be shared by
+    every clone and fit of the estimator, and a lambda or a function
+    defined inside another function cannot be pickled.
+    """
+    if function is None:
+        return
+    if isinstance(function, (keras.layers.Layer, keras.Model)):
+        raise TypeError(
+            f"{name} must be a function that builds and returns a new keras.Model, "
+            f"got the Keras object {function.name!r}. Wrap it in a module-level "
+            f"function, e.g. `def make_{name}(...): return keras.Model(...)`, so every "
+            "fit and clone builds fresh weights."
+        )
+    qualname = getattr(function, "__qualname__", "")
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        raise TypeError(
+            f"{name}={function!r} cannot be pickled or cloned reliably (a lambda or a "
+            "function defined inside another function). Define it with `def` at the "
+            "top level of a module."
+        )
+
+
+def user_network(name, function, args, input_shape, output_shape):
+    """The user's network ``function(*args)``, checked and renamed to ``name``.
+
+    ``args`` are ``(input_shape, n_components)`` for an encoder and
+    ``(n_components, output_shape)`` for a decoder. The network is applied to
+    an input of ``input_shape`` and must give ``output_shape`` (None: any
+    vector), checked here before any training. It is wrapped in a model named
+    ``name`` so that the trained model's sub-models are found by name after
+    unpickling.
+    """
+    network = function(*args)
+    if not isinstance(network, keras.Model):
+        raise TypeError(
+            f"{name} must return a keras.Model, but {function.__qualname__} returned "
+            f"{type(network).__name__}."
+        )
+    inputs = keras.Input(shape=tuple(input_shape), name=f"{name}_input")
+    try:
+        outputs = network(inputs)
+    except Exception as exc:
+        raise ValueError(
+            f"{name} built a network that cannot take input of shape {tuple(input_shape)}: {exc}"
+        ) from exc
+    actual = tuple(getattr(outputs, "shape", (None, None, None))[1:])
+    if output_shape is None and len(actual) != 1:
+        raise ValueError(
+            f"{name} must map each sample to a vector, but its output has shape {actual}. "
+            "End it with Flatten or Dense."
+        )
+    if output_shape is not None and actual != tuple(output_shape):
+        raise ValueError(
+            f"{name} must map input of shape {tuple(input_shape)} to output of shape "
+            f"{tuple(output_shape)}, but its output has shape {actual}."
+        )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _encoder_from(function, input_shape, n_components, seed, variational):
+    """The user's encoder (with a VAE's posterior heads on top when ``variational``)."""
+    if not variational:
+        return user_network(
+            "encoder", function, (input_shape, n_components), input_shape, (n_components,)
+        )
+    features = user_network("encoder", function, (input_shape, n_components), input_shape, None)
+    return variational_heads(features, n_components, seed)
+
+
+def _decoder_from(function, n_components, output_shape):
+    return user_network(
+        "decoder", function, (n_components, output_shape), (n_components,), output_shape
+    )
 
 
 def _conv(filters, kernel_size, activation, seed, name):

@@ -1,6 +1,7 @@
 """Custom Keras layers, registered so that pickling and ``.keras`` files work."""
 
 from . import import_keras
+from .elbo import clip_log_var
 
 keras = import_keras()
 
@@ -35,15 +36,6 @@ class MaskingNoise(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-# The log-variance is clipped to this range wherever it is exponentiated: an
-# unbounded log-variance is the known way VAE training turns into NaN.
-LOG_VAR_RANGE = (-10.0, 10.0)
-
-
-def clip_log_var(log_var):
-    return keras.ops.clip(log_var, *LOG_VAR_RANGE)
-
-
 @keras.saving.register_keras_serializable(package="skae")
 class Sampling(keras.layers.Layer):
     """The reparameterisation trick: ``mean + exp(log_var / 2) * eps`` in training.
@@ -61,7 +53,7 @@ class Sampling(keras.layers.Layer):
         if not training:
             return mean
         eps = keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator, dtype=mean.dtype)
-        return mean + keras.ops.exp(0.5 * clip_log_var(log_var)) * eps
+        return mean + keras.ops.exp(0.5 * clip_log_var(log_var, keras.ops)) * eps
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]

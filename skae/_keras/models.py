@@ -1,9 +1,8 @@
 """Keras model subclasses with their own ``compute_loss``."""
 
-import math
-
 from . import import_keras
-from .layers import Sampling, clip_log_var
+from .elbo import gaussian_nll, kl_to_standard_normal
+from .layers import Sampling
 
 keras = import_keras()
 ops = keras.ops
@@ -24,23 +23,6 @@ def _deserialize_parts(config, names):
         if config.get(name) is not None:
             config[name] = keras.saving.deserialize_keras_object(config[name])
     return config
-
-
-def gaussian_nll(x, reconstruction, log_noise_var):
-    """Per-sample negative log-likelihood of x under N(reconstruction, exp(log_noise_var) I)."""
-    x = ops.reshape(x, (ops.shape(x)[0], -1))
-    reconstruction = ops.reshape(reconstruction, (ops.shape(reconstruction)[0], -1))
-    n_features = ops.cast(ops.shape(x)[1], x.dtype)
-    squared = ops.sum(ops.square(x - reconstruction), axis=1)
-    return 0.5 * (
-        squared * ops.exp(-log_noise_var) + n_features * (log_noise_var + math.log(2 * math.pi))
-    )
-
-
-def kl_to_standard_normal(mean, log_var):
-    """Per-sample KL(N(mean, exp(log_var)) || N(0, I)), the closed form for diagonal Gaussians."""
-    log_var = clip_log_var(log_var)
-    return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=1)
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -84,6 +66,10 @@ class VariationalAutoencoder(keras.Model):
         z = self.sampling([mean, log_var], training=training)
         return self.decoder(z, training=training), mean, log_var
 
+    def noise_log_variance(self):
+        """The learned log-variance of the likelihood (standardised units), a float."""
+        return float(ops.convert_to_numpy(self.log_noise_var))
+
     def kl_weight(self):
         if self.warmup_steps <= 0:
             return self.beta
@@ -91,8 +77,8 @@ class VariationalAutoencoder(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         reconstruction, mean, log_var = y_pred
-        nll = gaussian_nll(y, reconstruction, self.log_noise_var)
-        kl = kl_to_standard_normal(mean, log_var)
+        nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
+        kl = kl_to_standard_normal(mean, log_var, ops)
         loss = ops.mean(nll + self.kl_weight() * kl)
         if training:
             self.kl_step.assign_add(1.0)
@@ -145,3 +131,17 @@ class MaskedAutoencoder(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**_deserialize_parts(config, ("encoder", "decoder", "noise")))
+
+
+def model_to_bytes(model):
+    """Serialise a model with Keras' own pickling (the ``.keras`` format)."""
+    import pickle
+
+    return pickle.dumps(model)
+
+
+def model_from_bytes(data):
+    """Inverse of :func:`model_to_bytes` (skae's layers are registered on import)."""
+    import pickle
+
+    return pickle.loads(data)

@@ -1,0 +1,307 @@
+"""The training engine against scikit-learn's MLP, plain Keras and a bare JAX loop.
+
+CPU table (issue "Training engine"): digits, 1347 training rows x 64 (75/25
+split, random_state=42), network 64-128-8-128-64, Adam 1e-3, batch 32,
+30 epochs, no validation or early stopping. Each line runs in its own fresh
+process (the backend is fixed per process); the time is the fit alone,
+imports excluded, so it includes compiling. Lines:
+
+- ``MLPRegressor(hidden_layer_sizes=(128, 8, 128))`` fitted X -> X;
+- a bare JAX loop: ``jit(lax.scan)`` over each epoch's batches, data on the
+  device, Adam written out (the reference for what the machine can do);
+- Keras ``Model.fit`` on arrays, on JAX and on TensorFlow;
+- skae's ``AutoencoderTransformer`` with the same settings, on both backends.
+
+Then skae's defaults (``AutoencoderTransformer(n_components=8)``) on digits:
+fit time and held-out MSE beside PCA(8), and the README's ``GridSearchCV``
+example (3 candidates x 5 folds + refit) beside the same search with
+``PCA()``, counting TensorFlow retracing warnings. Writes
+results/engine.json. ``--device gpu`` is for a machine with a GPU (not run
+here: no device was lent to the session that wrote this).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+EPOCHS, BATCH = 30, 32
+BACKEND_ENV = {
+    "jax": {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false"},
+    "tensorflow": {"KERAS_BACKEND": "tensorflow"},
+}
+
+
+def digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    return train_test_split(X, y, test_size=0.25, random_state=42)
+
+
+def pca_mse(Xtr, Xte, k=8):
+    from sklearn.decomposition import PCA
+
+    pca = PCA(k).fit(Xtr)
+    return float(np.mean((Xte - pca.inverse_transform(pca.transform(Xte))) ** 2))
+
+
+def case_mlp():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    Xtr, Xte, _, _ = digits()
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(128, 8, 128),
+        batch_size=BATCH,
+        max_iter=EPOCHS,
+        learning_rate_init=1e-3,
+        tol=0.0,
+        n_iter_no_change=EPOCHS + 1,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(Xtr, Xtr)
+    seconds = time.perf_counter() - start
+    return seconds, float(np.mean((Xte - mlp.predict(Xte)) ** 2))
+
+
+def case_jax_scan():
+    import jax
+    import jax.numpy as jnp
+
+    Xtr, Xte, _, _ = digits()
+    sizes = [64, 128, 8, 128, 64]
+    key = jax.random.PRNGKey(0)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        key, sub = jax.random.split(key)
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        params.append(
+            (
+                jax.random.uniform(sub, (fan_in, fan_out), minval=-limit, maxval=limit),
+                jnp.zeros(fan_out),
+            )
+        )
+
+    def forward(params, x):
+        for i, (w, b) in enumerate(params):
+            x = x @ w + b
+            if i in (0, 2):
+                x = jax.nn.relu(x)
+        return x
+
+    def loss(params, x):
+        return jnp.mean((forward(params, x) - x) ** 2)
+
+    def step(carry, rows):
+        params, m, v, t, data = carry
+        grads = jax.grad(loss)(params, data[rows])
+        t = t + 1
+        m = jax.tree.map(lambda m, g: 0.9 * m + 0.1 * g, m, grads)
+        v = jax.tree.map(lambda v, g: 0.999 * v + 0.001 * g * g, v, grads)
+        lr = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        params = jax.tree.map(lambda p, m, v: p - lr * m / (jnp.sqrt(v) + 1e-7), params, m, v)
+        return (params, m, v, t, data), None
+
+    @jax.jit
+    def epoch(carry, rows):
+        return jax.lax.scan(step, carry, rows)[0]
+
+    data = jax.device_put(Xtr)
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    carry = (params, zeros, zeros, 0.0, data)
+    n_full = len(Xtr) // BATCH
+    start = time.perf_counter()
+    for e in range(EPOCHS):
+        order = np.random.default_rng([0, e]).permutation(len(Xtr))[: n_full * BATCH]
+        carry = epoch(carry, order.reshape(n_full, BATCH))
+    jax.block_until_ready(carry)
+    seconds = time.perf_counter() - start
+    return seconds, float(np.mean((Xte - np.asarray(forward(carry[0], Xte))) ** 2))
+
+
+def case_keras():
+    import keras
+
+    Xtr, Xte, _, _ = digits()
+    inputs = keras.Input((64,))
+    h = keras.layers.Dense(128, activation="relu")(inputs)
+    z = keras.layers.Dense(8)(h)
+    h = keras.layers.Dense(128, activation="relu")(z)
+    model = keras.Model(inputs, keras.layers.Dense(64)(h))
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    start = time.perf_counter()
+    model.fit(Xtr, Xtr, epochs=EPOCHS, batch_size=BATCH, verbose=0)
+    seconds = time.perf_counter() - start
+    return seconds, float(np.mean((Xte - model.predict(Xte, verbose=0)) ** 2))
+
+
+def case_skae():
+    from skae import AutoencoderTransformer
+
+    Xtr, Xte, _, _ = digits()
+    ae = AutoencoderTransformer(
+        8,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        validation_fraction=0.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    ae.fit(Xtr)
+    seconds = time.perf_counter() - start
+    return seconds, float(np.mean((Xte - ae.inverse_transform(ae.transform(Xte))) ** 2))
+
+
+def case_skae_defaults():
+    import warnings
+
+    from skae import AutoencoderTransformer
+
+    Xtr, Xte, _, _ = digits()
+    ae = AutoencoderTransformer(n_components=8, random_state=0)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae.fit(Xtr)
+    seconds = time.perf_counter() - start
+    mse = float(np.mean((Xte - ae.inverse_transform(ae.transform(Xte))) ** 2))
+    return seconds, mse, ae.n_iter_
+
+
+def case_grid_search(reducer):
+    import logging
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    from skae import AutoencoderTransformer
+
+    class Count(logging.Handler):
+        retracing = 0
+
+        def emit(self, record):
+            if "retracing" in record.getMessage():
+                Count.retracing += 1
+
+    logging.getLogger("tensorflow").addHandler(Count())
+    X, y = load_digits(return_X_y=True)
+    step = AutoencoderTransformer(random_state=0) if reducer == "skae" else PCA()
+    pipe = Pipeline([("reduce", step), ("clf", LogisticRegression(max_iter=1000))])
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GridSearchCV(pipe, {"reduce__n_components": [4, 8, 16]}).fit(X, y)
+    seconds = time.perf_counter() - start
+    return seconds, float(search.best_score_), Count.retracing
+
+
+CASES = {
+    "mlp": case_mlp,
+    "jax_scan": case_jax_scan,
+    "keras": case_keras,
+    "skae": case_skae,
+    "skae_defaults": case_skae_defaults,
+    "grid_skae": lambda: case_grid_search("skae"),
+    "grid_pca": lambda: case_grid_search("pca"),
+}
+
+
+def run(case, backend):
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **BACKEND_ENV[backend],
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--case", case],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    from _common import save
+
+    Xtr, Xte, _, _ = digits()
+    pca = pca_mse(Xtr, Xte)
+    rows = []
+    for name, case, backend in [
+        ("MLPRegressor (scikit-learn)", "mlp", "tensorflow"),
+        ("bare JAX: jit(lax.scan) per epoch", "jax_scan", "jax"),
+        ("Keras fit, JAX", "keras", "jax"),
+        ("Keras fit, TensorFlow", "keras", "tensorflow"),
+        ("skae, JAX", "skae", "jax"),
+        ("skae, TensorFlow", "skae", "tensorflow"),
+    ]:
+        seconds, mse = run(case, backend)
+        rows.append(
+            {
+                "what": name,
+                "fit_s": seconds,
+                "rows_per_s": len(Xtr) * EPOCHS / seconds,
+                "mse_x_pca": mse / pca,
+            }
+        )
+        print(
+            f"{name:40s} {seconds:6.2f} s  {len(Xtr) * EPOCHS / seconds:9.0f} rows/s  "
+            f"MSE x PCA(8) {mse / pca:.2f}",
+            flush=True,
+        )
+    defaults = {}
+    for backend in ("jax", "tensorflow"):
+        seconds, mse, n_iter = run("skae_defaults", backend)
+        defaults[backend] = {"fit_s": seconds, "mse_x_pca": mse / pca, "epochs": n_iter}
+        print(f"defaults on {backend}: {seconds:.2f} s, {n_iter} epochs, MSE x PCA {mse / pca:.2f}")
+    grid = {}
+    for backend in ("jax", "tensorflow"):
+        seconds, score, retracing = run("grid_skae", backend)
+        grid[backend] = {"seconds": seconds, "best_score": score, "retracing_warnings": retracing}
+        print(f"GridSearchCV skae on {backend}: {seconds:.1f} s, {retracing} retracing warnings")
+    seconds, score, _ = run("grid_pca", "tensorflow")
+    grid["pca"] = {"seconds": seconds, "best_score": score}
+    print(f"GridSearchCV PCA: {seconds:.1f} s")
+    by = {row["what"]: row["fit_s"] for row in rows}
+    ratios = {
+        "skae_jax_over_mlp": by["skae, JAX"] / by["MLPRegressor (scikit-learn)"],
+        "skae_tf_over_keras_tf": by["skae, TensorFlow"] / by["Keras fit, TensorFlow"],
+    }
+    print(ratios)
+    save(
+        "engine",
+        {
+            "cpu_table": rows,
+            "defaults": defaults,
+            "grid_search": grid,
+            "ratios": ratios,
+            "gpu": None,
+            "gpu_note": "no device machine was lent to this session",
+        },
+    )
+
+
+if __name__ == "__main__":
+    if "--case" in sys.argv:
+        result = CASES[sys.argv[sys.argv.index("--case") + 1]]()
+        print(json.dumps(result))
+    else:
+        main()

@@ -1,0 +1,88 @@
+"""The training engine: runs a :class:`FitDescription`, returns the history.
+
+Separation of concerns:
+
+- The estimator (:class:`skae.BaseAutoencoder`) owns the data: validation,
+  scaling, targets, the train / validation split, and the networks; it
+  describes one fit as a :class:`~skae._keras.fit_description.FitDescription`.
+- :mod:`skae._keras.fit_description` owns the batch order, a pure function
+  of ``(seed, epoch)`` shared by every backend.
+- This module owns what is the same on every backend: the callbacks that
+  every fit gets (early stopping with best weights, TensorBoard, the
+  non-finite-loss stop, the user's copies) and the choice of backend module.
+- One module per backend owns the loop: :mod:`~skae._keras.engine_jax`
+  compiles whole epochs (``jax.lax.scan`` over the epoch's batches, data on
+  the device); :mod:`~skae._keras.engine_keras` runs ``Model.fit`` with a
+  whole epoch per execution (TensorFlow, and any other backend).
+
+Callbacks run at epoch granularity: ``on_epoch_begin`` / ``on_epoch_end``
+as in ``Model.fit``; the batch-level hooks are called once per compiled call,
+``on_train_batch_begin(0)`` before an epoch and ``on_train_batch_end(last
+step, logs)`` after it, with the epoch's running logs.
+"""
+
+import copy
+
+import numpy as np
+
+from . import import_keras
+from .fit_description import FitDescription
+
+keras = import_keras()
+
+__all__ = ["FitDescription", "fit_callbacks", "predict", "train"]
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop when an epoch's loss is NaN or infinite (checked once per epoch)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            self.model.stop_training = True
+
+
+def fit_callbacks(
+    *, early_stopping, n_iter_no_change, start_from_epoch, validating, log_dir, user_callbacks
+):
+    """Every fit's callbacks, then copies of the user's.
+
+    The user's callbacks are copied: Keras writes the model onto each, and
+    objects passed as a parameter must not change.
+    """
+    callbacks = [StopOnNonFiniteLoss()]
+    if early_stopping:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if validating else "loss",
+                patience=n_iter_no_change,
+                restore_best_weights=True,
+                start_from_epoch=start_from_epoch,
+            )
+        )
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
+    return callbacks + [copy.copy(callback) for callback in user_callbacks or ()]
+
+
+def _backend_module():
+    if keras.backend.backend() == "jax":
+        from . import engine_jax
+
+        return engine_jax
+    from . import engine_keras
+
+    return engine_keras
+
+
+def train(fit):
+    """Run the fit described by ``fit``; return the history as a dict of float lists."""
+    return _backend_module().train(fit)
+
+
+def predict(model, X, prepare):
+    """``model`` applied to ``prepare(X[chunk])``, chunk by chunk (see the backend module).
+
+    A model with several outputs gives a tuple of arrays.
+    """
+    return _backend_module().predict(model, X, prepare)

@@ -1,0 +1,83 @@
+"""What a fit is, and the order of its batches: below every engine module.
+
+:class:`FitDescription` says what to train, on what, for how long; the
+engine (:mod:`skae._keras.engine`) runs it on the active backend. The batch
+order is here too, so that every backend module draws the same batches from
+one definition, a pure function of ``(seed, epoch)``. Nothing here imports a
+backend.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class FitDescription:
+    """One fit, described.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The trained model; its ``compute_loss`` (or ``loss``) defines the loss.
+    data : array-like of shape (n_rows, n_columns)
+        Standardised rows (and target columns); sliced by row indices.
+    make_batch : callable
+        ``make_batch(rows) -> (x, y)``: network input and target of data rows.
+    train_rows, val_rows : ndarray of int
+        The rows that train, and those that validate (may be empty).
+    batch_size, epochs : int
+    optimizer : keras.optimizers.Optimizer
+        A fresh optimizer.
+    loss : str, callable or None
+        Given to ``Model.compile``; None when the model computes its own.
+    seed : int
+        Seeds the batch order and the augmentation draws.
+    callbacks : list of keras.callbacks.Callback
+        All of them, ready to use (early stopping included).
+    verbose : int
+        0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+    flip_horizontal : bool
+        Mirror a seeded half of each training batch of images left-right
+        (the target is the flipped input).
+    """
+
+    model: object
+    data: object
+    make_batch: object
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    batch_size: int
+    epochs: int
+    optimizer: object
+    loss: object
+    seed: int
+    callbacks: list = field(default_factory=list)
+    verbose: int = 0
+    flip_horizontal: bool = False
+
+    @property
+    def steps_per_epoch(self):
+        return math.ceil(len(self.train_rows) / self.batch_size)
+
+
+def epoch_order(rows, seed, epoch):
+    """The rows in epoch ``epoch``'s order: a pure function of ``(seed, epoch)``."""
+    return np.random.default_rng([seed, int(epoch)]).permutation(rows)
+
+
+def epoch_batches(rows, batch_size, seed=None, epoch=0):
+    """The batches of one epoch, each an array of sorted row indices.
+
+    With ``seed`` the rows are shuffled by :func:`epoch_order`; without, they
+    keep their order (validation). Rows inside a batch are sorted: a memmap
+    is read front to back, and a gradient step does not depend on the order.
+    """
+    order = np.asarray(rows) if seed is None else epoch_order(rows, seed, epoch)
+    return [np.sort(order[i : i + batch_size]) for i in range(0, len(order), batch_size)]
+
+
+def flip_draws(seed, epoch, batch_index, batch_length):
+    """Which images of batch ``batch_index`` of ``epoch`` are mirrored (half, seeded)."""
+    return np.random.default_rng([seed, epoch, batch_index]).random(batch_length) < 0.5

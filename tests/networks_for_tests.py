@@ -1,0 +1,52 @@
+"""Users' own Keras networks, as module-level functions (they clone and pickle)."""
+
+import keras
+
+
+def small_conv_encoder(input_shape, n_components):
+    """Two seeded convolutions on (8, 8, 1) digits, then a dense code."""
+    init = keras.initializers.GlorotUniform(seed=1)
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Conv2D(8, 3, padding="same", activation="relu", kernel_initializer=init),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(n_components, kernel_initializer=init),
+        ]
+    )
+
+
+def small_dense_decoder(n_components, output_shape):
+    init = keras.initializers.GlorotUniform(seed=2)
+    n_values = 1
+    for size in output_shape:
+        n_values *= size
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_components,)),
+            keras.layers.Dense(32, activation="relu", kernel_initializer=init),
+            keras.layers.Dense(n_values, kernel_initializer=init),
+            keras.layers.Reshape(output_shape),
+        ]
+    )
+
+
+def feature_encoder(input_shape, n_components):
+    """A VAE's feature network: any width, the VAE adds its mean and log-variance heads."""
+    init = keras.initializers.GlorotUniform(seed=3)
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(24, activation="relu", kernel_initializer=init),
+        ]
+    )
+
+
+def wrong_width_encoder(input_shape, n_components):
+    return keras.Sequential([keras.Input(shape=input_shape), keras.layers.Dense(n_components + 1)])
+
+
+def not_a_model(input_shape, n_components):
+    return keras.layers.Dense(n_components)
