@@ -12,6 +12,9 @@ each put on the device for one call. Validation runs the same way with
 ``Model.test_step``. Python runs a few times per epoch, for the callbacks.
 """
 
+import collections
+import json
+
 import numpy as np
 
 from . import import_keras
@@ -28,6 +31,11 @@ DEVICE_BUDGET_BYTES = 1 << 30
 # Bytes of rows per call when the data is sent in chunks.
 CHUNK_BYTES = 64 << 20
 
+# Compiled programs kept for reuse by later fits of the same architecture
+# (a search's folds and candidates); the oldest are dropped beyond this.
+PROGRAM_CACHE_SIZE = 32
+_programs = collections.OrderedDict()
+
 # Inference runs on chunks of these sizes (the last one padded), so a model
 # compiles at most one function per size whatever the number of rows.
 PREDICT_SIZES = (1, 16, 256, 4096)
@@ -39,9 +47,10 @@ def train(fit):
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
     probe = fit.make_batch(fit.data[fit.train_rows[: fit.batch_size]])
     model._symbolic_build(data_batch=probe)  # builds optimizer, losses and metrics
-    on_device = isinstance(fit.data, np.ndarray) and _nbytes(probe) / len(
-        probe[0]
-    ) * len(fit.data) <= DEVICE_BUDGET_BYTES
+    on_device = (
+        isinstance(fit.data, np.ndarray)
+        and _nbytes(probe) / len(probe[0]) * len(fit.data) <= DEVICE_BUDGET_BYTES
+    )
     device_data = jax.device_put(fit.make_batch(fit.data)) if on_device else None
     train_epoch, test_epoch = _epoch_functions(model, fit.flip_horizontal)
 
@@ -93,12 +102,50 @@ def train(fit):
     return history
 
 
+def _cached(key, build):
+    """The program stored under ``key``, built by ``build()`` the first time.
+
+    Weights, optimizer state, metrics and data are arguments of the compiled
+    programs, so a model of the same architecture, optimizer and loss (the
+    key) runs the program compiled for an earlier one: a search's fits pay
+    for compiling once. The cache is bounded (:data:`PROGRAM_CACHE_SIZE`).
+    """
+    if key is None:
+        return build()
+    if key in _programs:
+        _programs.move_to_end(key)
+        return _programs[key]
+    program = _programs[key] = build()
+    while len(_programs) > PROGRAM_CACHE_SIZE:
+        _programs.popitem(last=False)
+    return program
+
+
+def _architecture(model, *extra):
+    """A key that is equal for models that trace to the same program, or None."""
+    try:
+        parts = [model.get_config(), *extra]
+        if getattr(model, "optimizer", None) is not None:
+            optimizer = dict(model.optimizer.get_config())
+            optimizer.pop("name", None)  # numbered per instance; no part of the program
+            parts += [type(model.optimizer).__name__, optimizer]
+        return json.dumps(parts, sort_keys=True, default=repr)
+    except Exception:  # a model that cannot describe itself is compiled for itself
+        return None
+
+
 def _epoch_functions(model, flip_horizontal):
     """Compiled ``(state, data, rows, flips) -> (logs, state)`` for training and testing.
 
     ``rows`` has shape (n_batches, batch_size): the scan's steps. ``data`` is
-    the tree ``(x, y)`` the rows index into.
+    the tree ``(x, y)`` the rows index into. Shared by models of one
+    architecture (see :func:`_cached`).
     """
+    key = _architecture(model, "train", repr(model.loss), flip_horizontal)
+    return _cached(key, lambda: _build_epoch_functions(model, flip_horizontal))
+
+
+def _build_epoch_functions(model, flip_horizontal):
 
     def batch(data, rows, flip):
         x, y = jax.tree.map(lambda a: a[rows], data)
@@ -199,9 +246,7 @@ def predict(model, X, prepare):
         out = infer(weights, x)
         chunks.append(jax.tree.map(lambda a, n=n: np.asarray(a)[:n], out))
     if isinstance(chunks[0], (list, tuple)):
-        return tuple(
-            _concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0]))
-        )
+        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
     return _concatenate(chunks)
 
 
@@ -209,12 +254,15 @@ def _inference_function(model):
     function = getattr(model, "_skae_inference", None)
     if function is None:
 
-        def infer(weights, x):
-            trainable, non_trainable = weights
-            outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-            return outputs
+        def build():
+            def infer(weights, x):
+                trainable, non_trainable = weights
+                outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+                return outputs
 
-        function = jax.jit(infer)
+            return jax.jit(infer)
+
+        function = _cached(_architecture(model, "infer"), build)
         model._skae_inference = function
     return function
 

@@ -1,0 +1,54 @@
+"""The training engine: epoch-level callbacks, and compiled programs reused across fits."""
+
+import keras
+import numpy as np
+import pytest
+
+from skae import AutoencoderTransformer
+
+FAST = dict(hidden_layer_sizes=(16,), epochs=3, random_state=0)
+
+
+class Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch_end", epoch, sorted(logs)))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls.append(("batch_end", batch))
+
+
+def test_callbacks_get_every_epoch_and_one_batch_call_per_epoch(small_X):
+    seen = []
+
+    class Keep(Recorder):
+        def __init__(self):
+            super().__init__()
+            self.calls = seen
+
+    AutoencoderTransformer(2, batch_size=8, callbacks=[Keep()], **FAST).fit(small_X)
+    steps = -(-36 // 8)  # 40 rows, 4 held out for validation
+    expected = []
+    for epoch in range(3):
+        expected += [("batch_end", steps - 1), ("epoch_end", epoch, ["loss", "val_loss"])]
+    assert seen == expected
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the program cache is JAX's")
+def test_a_reused_compiled_program_trains_exactly_as_a_fresh_one(digits):
+    from skae._keras import engine_jax
+
+    X = digits[0][:300]
+    other = digits[0][300:600]
+    engine_jax._programs.clear()
+    fresh = AutoencoderTransformer(3, **FAST).fit(X)
+    assert len(engine_jax._programs) >= 1
+    n_programs = len(engine_jax._programs)
+    AutoencoderTransformer(3, **FAST).fit(other)  # same architecture: reuses them
+    reused = AutoencoderTransformer(3, **FAST).fit(X)
+    assert len(engine_jax._programs) == n_programs
+    assert reused.history_ == fresh.history_
+    np.testing.assert_array_equal(reused.transform(X), fresh.transform(X))
