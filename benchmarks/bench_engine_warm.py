@@ -14,10 +14,9 @@ import sys
 import time
 
 if __name__ == "__main__" and "--child" in sys.argv:
-    from skae import AutoencoderTransformer
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from bench_engine import digits
+
+    from skae import AutoencoderTransformer
 
     Xtr, Xte, _, _ = digits()
     times = []
@@ -51,7 +50,7 @@ elif __name__ == "__main__":
     mlp_seconds, _ = run("mlp", "tensorflow")
     warm = min(skae["times"][1:])
     rows_per_s = skae["n_rows"] * 30 / warm
-    print(f"skae JAX fits: {['%.2f' % t for t in skae['times']]} s; warm {rows_per_s:,.0f} rows/s")
+    print(f"skae JAX fits: {[round(t, 2) for t in skae['times']]} s; warm {rows_per_s:,.0f} rows/s")
     print(f"MLPRegressor: {mlp_seconds:.2f} s; warm skae / MLP = {warm / mlp_seconds:.2f}")
     save(
         "engine_warm",
