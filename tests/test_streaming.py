@@ -231,14 +231,10 @@ def test_reading_a_memmap_keeps_resident_memory_flat(tmp_path):
 def test_large_in_memory_arrays_take_the_row_batches_path(monkeypatch, digits32):
     """Above the in-graph (TensorFlow) or on-device (JAX) budget, in-memory data
     is sent batch by batch (or chunk by chunk): the same model."""
-    from skae._keras import engine
+    from skae._keras import engine_loop
 
     in_graph = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
-    module = engine._backend_module()
-    budget = (
-        "IN_GRAPH_MAX_BYTES" if hasattr(module, "IN_GRAPH_MAX_BYTES") else "DEVICE_BUDGET_BYTES"
-    )
-    monkeypatch.setattr(module, budget, 0)
+    monkeypatch.setattr(engine_loop, "DEVICE_BUDGET_BYTES", 0)
     row_batches = AutoencoderTransformer(n_components=4, **FAST).fit(digits32)
     assert row_batches.history_ == in_graph.history_
     np.testing.assert_array_equal(row_batches.transform(digits32), in_graph.transform(digits32))

@@ -66,10 +66,15 @@ def fit_callbacks(
 
 
 def _backend_module():
-    if keras.backend.backend() == "jax":
+    backend = keras.backend.backend()
+    if backend == "jax":
         from . import engine_jax
 
         return engine_jax
+    if backend == "tensorflow":
+        from . import engine_tensorflow
+
+        return engine_tensorflow
     from . import engine_keras
 
     return engine_keras

@@ -1,0 +1,183 @@
+"""The epoch loop every compiled backend shares, and the cache of compiled programs.
+
+A backend module (:mod:`~skae._keras.engine_jax`,
+:mod:`~skae._keras.engine_tensorflow`) provides a *session*: the fit's state
+on that backend and its compiled programs, with four operations -
+``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
+``(n_batches, batch_size)``) of one call, ``write(model)`` / ``read(model)``
+move the weights between the session and the estimator's model, and
+``finish(model)`` hands back the optimizer's state. This module runs the
+epochs: batch order, grouping of batches into calls, reading out-of-core
+chunks, callbacks, history. It imports no backend.
+"""
+
+import collections
+import json
+
+import numpy as np
+
+from .fit_description import epoch_batches, flip_draws
+
+# In-memory training data (inputs and targets) up to this size lives on the
+# device for the whole fit; above it, chunks of batches are sent per call.
+DEVICE_BUDGET_BYTES = 1 << 30
+# Bytes of rows per call when the data is sent in chunks.
+CHUNK_BYTES = 64 << 20
+
+
+def run(fit, keras, session_class, leaves):
+    """Train ``fit.model`` as ``fit`` describes, with a session of ``session_class``.
+
+    ``leaves(tree)`` lists the arrays of a (nested) batch. Returns the history.
+    """
+    model = fit.model
+    model.compile(optimizer=fit.optimizer, loss=fit.loss)
+    probe = fit.make_batch(fit.data[fit.train_rows[: fit.batch_size]])
+    model._symbolic_build(data_batch=probe)  # builds the optimizer, losses and metrics
+    row_bytes = sum(np.asarray(a).nbytes for a in leaves(probe)) / len(leaves(probe)[0])
+    on_device = isinstance(fit.data, np.ndarray) and row_bytes * len(fit.data) <= (
+        DEVICE_BUDGET_BYTES
+    )
+    session = session_class(fit, probe)
+    device_data = session.put(fit.make_batch(fit.data)) if on_device else None
+    per_call = None if on_device else max(1, int(CHUNK_BYTES // (row_bytes * fit.batch_size)))
+
+    callbacks = keras.callbacks.CallbackList(
+        fit.callbacks,
+        add_progbar=fit.verbose != 0,
+        verbose=fit.verbose,
+        epochs=fit.epochs,
+        steps=fit.steps_per_epoch,
+        model=model,
+    )
+    model.stop_training = False
+    history, logs = {}, {}
+    callbacks.on_train_begin()
+    for epoch in range(fit.epochs):
+        callbacks.on_epoch_begin(epoch)
+        callbacks.on_train_batch_begin(0)
+        batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
+        flips = None
+        if fit.flip_horizontal:
+            flips = [flip_draws(fit.seed, epoch, i, len(b)) for i, b in enumerate(batches)]
+        logs = _epoch(session, "train", fit, batches, flips, device_data, per_call)
+        session.write(model)
+        callbacks.on_train_batch_end(fit.steps_per_epoch - 1, logs)
+        if len(fit.val_rows):
+            val_batches = epoch_batches(fit.val_rows, fit.batch_size)
+            val_logs = _epoch(session, "test", fit, val_batches, None, device_data, per_call)
+            logs.update({f"val_{name}": value for name, value in val_logs.items()})
+        for name, value in logs.items():
+            history.setdefault(name, []).append(value)
+        callbacks.on_epoch_end(epoch, logs)
+        session.read(model)  # a callback may have changed the weights
+        if model.stop_training:
+            break
+    session.finish(model)
+    callbacks.on_train_end(logs)
+    return history
+
+
+def _epoch(session, kind, fit, batches, flips, device_data, per_call):
+    """Run one epoch's batches: runs of full batches per call, a short last one alone.
+
+    Metrics carry over from call to call within the epoch, so the logs of
+    the last call are the epoch's (Keras' running means).
+    """
+    session.reset_metrics()
+    full = [b for b in batches if len(b) == fit.batch_size]
+    groups = []
+    step = per_call or len(full) or 1
+    for start in range(0, len(full), step):
+        groups.append((start, full[start : start + step]))
+    if len(full) < len(batches):
+        groups.append((len(batches) - 1, batches[-1:]))
+    logs = None
+    for start, group in groups:
+        rows = np.stack(group).astype(np.int32)
+        group_flips = None if flips is None else np.stack(flips[start : start + len(group)])
+        if device_data is not None:
+            data = device_data
+        else:  # read this chunk's rows and send them for this call only
+            data = session.put(fit.make_batch(fit.data[np.concatenate(group)]))
+            rows = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+        logs = session.run(kind, data, rows, group_flips)
+    return {name: float(np.asarray(value)) for name, value in logs.items()}
+
+
+class ProgramCache:
+    """Compiled programs (or working models) kept for later fits of one architecture.
+
+    Weights, optimizer state, metrics and data are arguments of the compiled
+    programs, so a model of the same architecture, optimizer and loss runs
+    the program compiled for an earlier one: a search's folds and candidates
+    pay for compiling once. Bounded: the least recently used go first.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.entries = collections.OrderedDict()
+
+    def get(self, key, build):
+        if key is None:
+            return build()
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        entry = self.entries[key] = build()
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return entry
+
+    def clear(self):
+        self.entries.clear()
+
+    def __len__(self):
+        return len(self.entries)
+
+
+# Configuration entries that set only initial values (weights, the seed
+# generators' first state): models that differ only there trace to the same
+# program, whose state arguments carry those values.
+_INITIAL_VALUE_KEYS = {
+    "kernel_initializer",
+    "bias_initializer",
+    "recurrent_initializer",
+    "embeddings_initializer",
+    "gamma_initializer",
+    "beta_initializer",
+    "moving_mean_initializer",
+    "moving_variance_initializer",
+    "seed",
+}
+
+
+def architecture(model, *extra):
+    """A key equal for models that trace to the same program, or None.
+
+    Built from the model's configuration without what only sets initial
+    values, the optimizer's configuration without its numbered name, and
+    ``extra`` (the loss, options of the compiled loop).
+    """
+    try:
+        parts = [_without_initial_values(model.get_config()), *map(repr, extra)]
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None:
+            config = dict(optimizer.get_config())
+            config.pop("name", None)
+            parts += [type(optimizer).__name__, config]
+        return json.dumps(parts, sort_keys=True, default=repr)
+    except Exception:  # a model that cannot describe itself is compiled for itself
+        return None
+
+
+def _without_initial_values(config):
+    if isinstance(config, dict):
+        return {
+            key: _without_initial_values(value)
+            for key, value in config.items()
+            if key not in _INITIAL_VALUE_KEYS
+        }
+    if isinstance(config, (list, tuple)):
+        return [_without_initial_values(value) for value in config]
+    return config

@@ -1,0 +1,194 @@
+"""The engine on TensorFlow: whole epochs in one ``tf.function`` call, data in the graph.
+
+A *worker* - a copy of the estimator's model, compiled once - runs each
+call's batches in a ``tf.while_loop`` inside one ``tf.function``, each step
+Keras' own ``Model.train_step`` (or ``test_step``) on a batch gathered from
+the data, which is an argument of the function (a tensor), never a captured
+constant. Workers are kept (:data:`PROGRAMS`) for later fits of the same
+architecture, optimizer and loss: each fit writes its initial weights and a
+fresh optimizer state into the worker, trains it, and reads the weights
+back, so a search traces its functions once instead of once per fit (and
+keeps no traced graphs per fit). The epochs themselves are run by
+:mod:`skae._keras.engine_loop`.
+"""
+
+import numpy as np
+
+from . import engine_loop, import_keras
+
+keras = import_keras()
+
+import tensorflow as tf  # noqa: E402  (this module is imported only on TensorFlow)
+
+PROGRAMS = engine_loop.ProgramCache(16)
+
+# Rows per inference call: large enough to keep the math libraries busy,
+# small enough to bound the memory of one call.
+PREDICT_CHUNK = 4096
+
+
+def train(fit):
+    """Run ``fit``; return its history."""
+    return engine_loop.run(fit, keras, Session, tf.nest.flatten)
+
+
+class Worker:
+    """A compiled working model and its epoch functions."""
+
+    def __init__(self, fit, probe, model):
+        if model is not fit.model:
+            model.compile(
+                optimizer=type(fit.optimizer).from_config(fit.optimizer.get_config()),
+                loss=fit.loss,
+            )
+            model._symbolic_build(data_batch=probe)
+        self.model = model
+        self.initial_optimizer = [v.numpy() for v in model.optimizer.variables]
+        data_spec = tf.nest.map_structure(
+            lambda a: tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)),
+            probe,
+        )
+        self.programs = {
+            "train": _epoch_function(model.train_step, fit.flip_horizontal, data_spec),
+            "test": _epoch_function(model.test_step, False, data_spec),
+        }
+
+
+class Session:
+    """A fit on a worker: its weights and optimizer state live in the worker's variables."""
+
+    def __init__(self, fit, probe):
+        key = engine_loop.architecture(fit.model, "train", fit.model.loss, fit.flip_horizontal)
+        copy = None if key is None else _copy(fit.model)
+        if copy is None:
+            self.worker = Worker(fit, probe, fit.model)
+        else:
+            self.worker = PROGRAMS.get(key, lambda: Worker(fit, probe, copy))
+        worker = self.worker.model
+        if worker is not fit.model:
+            self.read(fit.model)
+        _assign(worker.optimizer.variables, self.worker.initial_optimizer)
+
+    def put(self, tree):
+        return tf.nest.map_structure(tf.convert_to_tensor, tree)
+
+    def reset_metrics(self):
+        self.worker.model.reset_metrics()
+
+    def run(self, kind, data, rows, flips):
+        if flips is None:
+            flips = np.zeros(rows.shape, dtype=bool)
+        return self.worker.programs[kind](data, tf.convert_to_tensor(rows), flips)
+
+    def write(self, model):
+        worker = self.worker.model
+        if worker is not model:
+            _assign(model.trainable_variables, worker.trainable_variables)
+            _assign(model.non_trainable_variables, worker.non_trainable_variables)
+
+    def read(self, model):
+        worker = self.worker.model
+        if worker is not model:
+            _assign(worker.trainable_variables, model.trainable_variables)
+            _assign(worker.non_trainable_variables, model.non_trainable_variables)
+
+    def finish(self, model):
+        if self.worker.model is not model:
+            _assign(model.optimizer.variables, self.worker.model.optimizer.variables)
+
+
+def _copy(model):
+    """A new model of the same architecture, or None where it cannot be rebuilt."""
+    try:
+        config = keras.saving.serialize_keras_object(model)
+        return keras.saving.deserialize_keras_object(config)
+    except Exception:
+        return None
+
+
+def _epoch_function(step, flip_horizontal, data_spec):
+    """``(data, rows, flips) -> logs``: ``step`` over each row of ``rows``, in one graph.
+
+    Traced once, for any number of rows and batches (the signature leaves
+    them free): the same graph for every fit on the worker, so a fit's result
+    does not depend on which fits ran before it.
+    """
+
+    def batch(data, rows, flips, i):
+        x, y = tf.nest.map_structure(lambda a: tf.gather(a, rows[i]), data)
+        if flip_horizontal:
+            x = tf.where(flips[i][:, None, None, None], tf.reverse(x, axis=[2]), x)
+            y = x
+        return x, y
+
+    def epoch(data, rows, flips):
+        logs = step(batch(data, rows, flips, 0))
+
+        def body(i, logs):
+            return i + 1, step(batch(data, rows, flips, i))
+
+        n_batches = tf.shape(rows)[0]
+        _, logs = tf.while_loop(lambda i, _: i < n_batches, body, (tf.constant(1), logs))
+        return logs
+
+    signature = [
+        data_spec,
+        tf.TensorSpec((None, None), tf.int32),
+        tf.TensorSpec((None, None), tf.bool),
+    ]
+    return tf.function(epoch, input_signature=signature, autograph=False)
+
+
+def _assign(variables, values):
+    for variable, value in zip(variables, values, strict=True):
+        variable.assign(value)
+
+
+def predict(model, X, prepare):
+    """``model`` applied to ``prepare(X[chunk])``, :data:`PREDICT_CHUNK` rows at a time.
+
+    One traced inference function per architecture, the weights its
+    arguments, with a free batch size: any number of rows runs without
+    retracing, and a one-row call costs well under a millisecond
+    (``Model.predict`` sets up a data pipeline first). A model with several
+    outputs gives a tuple of arrays.
+    """
+    infer = _inference_function(model)
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+    chunks = []
+    for start in range(0, len(X), PREDICT_CHUNK):
+        x = tf.convert_to_tensor(prepare(X[start : start + PREDICT_CHUNK]), dtype=tf.float32)
+        chunks.append(tf.nest.map_structure(np.asarray, infer(trainable, non_trainable, x)))
+    if isinstance(chunks[0], (list, tuple)):
+        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
+    return _concatenate(chunks)
+
+
+def _inference_function(model):
+    function = getattr(model, "_skae_inference", None)
+    if function is None:
+
+        def build():
+            def infer(trainable, non_trainable, x):
+                outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+                return outputs
+
+            def spec(variable):
+                return tf.TensorSpec(variable.shape, variable.dtype)
+
+            signature = [
+                [spec(v) for v in model.trainable_variables],
+                [spec(v) for v in model.non_trainable_variables],
+                tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32),
+            ]
+            # Traced once per architecture, for any number of rows.
+            return tf.function(infer, input_signature=signature, autograph=False)
+
+        function = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
+        model._skae_inference = function
+    return function
+
+
+def _concatenate(arrays):
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
