@@ -36,6 +36,7 @@ class Session:
 
     def __init__(self, fit, probe):
         model = fit.model
+        model._symbolic_build(data_batch=probe)  # builds the optimizer, losses and metrics
         key = engine_loop.architecture(model, "train", model.loss, fit.flip_horizontal)
         self.programs = PROGRAMS.get(key, lambda: _epoch_programs(model, fit.flip_horizontal))
         self.model = model

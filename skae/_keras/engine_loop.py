@@ -6,7 +6,8 @@ on that backend and its compiled programs, with four operations -
 ``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
 ``(n_batches, batch_size)``) of one call, ``write(model)`` / ``read(model)``
 move the weights between the session and the estimator's model, and
-``finish(model)`` hands back the optimizer's state. This module runs the
+``finish(model)`` hands back the optimizer's state. A session builds what
+it needs of the (compiled) model. This module runs the
 epochs: batch order, grouping of batches into calls, reading out-of-core
 chunks, callbacks, history. It imports no backend.
 """
@@ -33,7 +34,6 @@ def run(fit, keras, session_class, leaves):
     model = fit.model
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
     probe = fit.make_batch(fit.data[fit.train_rows[: fit.batch_size]])
-    model._symbolic_build(data_batch=probe)  # builds the optimizer, losses and metrics
     row_bytes = sum(np.asarray(a).nbytes for a in leaves(probe)) / len(leaves(probe)[0])
     on_device = isinstance(fit.data, np.ndarray) and row_bytes * len(fit.data) <= (
         DEVICE_BUDGET_BYTES

@@ -59,11 +59,14 @@ class Session:
 
     def __init__(self, fit, probe):
         key = engine_loop.architecture(fit.model, "train", fit.model.loss, fit.flip_horizontal)
-        copy = None if key is None else _copy(fit.model)
-        if copy is None:
+        self.worker = None if key is None else PROGRAMS.get(key, lambda: _worker(fit, probe))
+        if self.worker is None:
+            fit.model._symbolic_build(data_batch=probe)
             self.worker = Worker(fit, probe, fit.model)
-        else:
-            self.worker = PROGRAMS.get(key, lambda: Worker(fit, probe, copy))
+        # Otherwise the estimator's model is neither built for training nor
+        # is its optimizer built: on TensorFlow each Keras optimizer that is
+        # built keeps about 0.6 MB for the life of the process (measured),
+        # and the worker's optimizer does the training.
         worker = self.worker.model
         if worker is not fit.model:
             self.read(fit.model)
@@ -93,17 +96,19 @@ class Session:
             _assign(worker.non_trainable_variables, model.non_trainable_variables)
 
     def finish(self, model):
-        if self.worker.model is not model:
+        if self.worker.model is not model and model.optimizer.built:
             _assign(model.optimizer.variables, self.worker.model.optimizer.variables)
 
 
-def _copy(model):
-    """A new model of the same architecture, or None where it cannot be rebuilt."""
+def _worker(fit, probe):
+    """A worker on a new model of ``fit.model``'s architecture, or None where it
+    cannot be rebuilt from its configuration."""
     try:
-        config = keras.saving.serialize_keras_object(model)
-        return keras.saving.deserialize_keras_object(config)
+        config = keras.saving.serialize_keras_object(fit.model)
+        copy = keras.saving.deserialize_keras_object(config)
     except Exception:
         return None
+    return Worker(fit, probe, copy)
 
 
 def _epoch_function(step, flip_horizontal, data_spec):
