@@ -178,6 +178,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         targets = self._training_targets(X, y)
         train_rows, val_rows = self._split_rows(len(X), seed)
         networks = self._build_networks(seed, self.encoder, self.decoder)
+        for name in getattr(self, "_network_names", ()):  # a refit's earlier networks
+            self.__dict__.pop(f"{name}_", None)
         self._network_names = tuple(networks)
         for name, network in networks.items():
             setattr(self, f"{name}_", network)

@@ -50,3 +50,21 @@ def wrong_width_encoder(input_shape, n_components):
 
 def not_a_model(input_shape, n_components):
     return keras.layers.Dense(n_components)
+
+
+class Doubling(keras.layers.Layer):
+    """A user's layer, deliberately not registered as serializable."""
+
+    def call(self, x):
+        return 2.0 * x
+
+
+def unregistered_layer_encoder(input_shape, n_components):
+    init = keras.initializers.GlorotUniform(seed=4)
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            Doubling(),
+            keras.layers.Dense(n_components, kernel_initializer=init),
+        ]
+    )

@@ -52,3 +52,29 @@ def test_a_reused_compiled_program_trains_exactly_as_a_fresh_one(digits):
     assert len(programs) == n_programs
     assert reused.history_ == fresh.history_
     np.testing.assert_array_equal(reused.transform(X), fresh.transform(X))
+
+
+def test_a_network_that_cannot_be_rebuilt_from_its_config_trains_on_its_own(digits):
+    """A user's layer that is not registered cannot be copied into a shared
+    worker (TensorFlow) or described for the cache: the model trains alone."""
+    from networks_for_tests import unregistered_layer_encoder
+
+    X = digits[0][:200]
+    a = AutoencoderTransformer(3, encoder=unregistered_layer_encoder, **FAST).fit(X)
+    b = AutoencoderTransformer(3, encoder=unregistered_layer_encoder, **FAST).fit(X)
+    assert a.history_["loss"][-1] < a.history_["loss"][0]
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+def test_the_users_own_keras_model_keeps_working_beside_skae_fits(digits):
+    X = digits[0][:200].astype("float32")
+    inputs = keras.Input((64,))
+    model = keras.Model(inputs, keras.layers.Dense(64)(keras.layers.Dense(8)(inputs)))
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    before = model.fit(X, X, epochs=2, verbose=0).history["loss"]
+    prediction = model.predict(X[:5], verbose=0)
+    for seed in range(3):
+        AutoencoderTransformer(3, **{**FAST, "random_state": seed}).fit(X)
+    np.testing.assert_array_equal(model.predict(X[:5], verbose=0), prediction)
+    after = model.fit(X, X, epochs=2, verbose=0).history["loss"]
+    assert after[-1] < before[0]  # it still trains, on its own weights

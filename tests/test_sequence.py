@@ -96,3 +96,12 @@ def test_grid_search_over_n_components_in_a_pipeline(sine_windows):
     assert best.n_components == search.best_params_["ae__n_components"]
     assert best.transform(rows[:5]).shape == (5, best.n_components)
     assert search.transform(rows[:5]).shape == (5, 1)
+
+
+def test_refit_without_forecasting_drops_the_earlier_future_decoder():
+    X, y = make_windows(np.sin(np.arange(120) / 3.0), window=10, n_future=2)
+    model = SequenceAutoencoder(2, units=4, n_future=2, epochs=1, random_state=0).fit(X, y)
+    assert hasattr(model, "future_decoder_")
+    model.set_params(n_future=0).fit(X)
+    assert not hasattr(model, "future_decoder_")
+    assert not hasattr(model, "predict")

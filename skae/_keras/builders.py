@@ -166,28 +166,20 @@ def sequence_networks(
         encoder = sequence_encoder(sequence_shape, n_components, seed=seed, **common)
     else:
         encoder = _encoder_from(encoder, tuple(sequence_shape), n_components, seed, False)
+
+    def steps_decoder(n_steps, seed, name):
+        return sequence_decoder(
+            n_components, n_steps, n_features, output_activation=output_activation,
+            seed=seed, name=name, **common,
+        )  # fmt: skip
+
     if decoder is None:
-        decoder = sequence_decoder(
-            n_components,
-            timesteps,
-            n_features,
-            output_activation=output_activation,
-            seed=seed,
-            **common,
-        )
+        decoder = steps_decoder(timesteps, seed, "decoder")
     else:
         decoder = _decoder_from(decoder, n_components, tuple(sequence_shape))
     networks = {"encoder": encoder, "decoder": decoder}
     if n_future > 0:
-        networks["future_decoder"] = sequence_decoder(
-            n_components,
-            n_future,
-            n_features,
-            output_activation=output_activation,
-            seed=seed + 1000,
-            name="future_decoder",
-            **common,
-        )
+        networks["future_decoder"] = steps_decoder(n_future, seed + 1000, "future_decoder")
     return networks
 
 

@@ -136,9 +136,7 @@ def predict(model, X, prepare):
             x = np.concatenate([x, np.zeros((size - n, *x.shape[1:]), dtype=x.dtype)])
         out = infer(weights, x)
         chunks.append(jax.tree.map(lambda a, n=n: np.asarray(a)[:n], out))
-    if isinstance(chunks[0], (list, tuple)):
-        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
-    return _concatenate(chunks)
+    return engine_loop.concatenate_outputs(chunks)
 
 
 def _inference_program(model):
@@ -156,7 +154,3 @@ def _inference_program(model):
         program = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
         model._skae_inference = program
     return program
-
-
-def _concatenate(arrays):
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)

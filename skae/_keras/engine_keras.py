@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import import_keras
+from . import engine_loop, import_keras
 from .fit_description import epoch_batches, flip_draws
 
 keras = import_keras()
@@ -95,11 +95,4 @@ def predict(model, X, prepare):
         model.predict_on_batch(prepare(X[start : start + PREDICT_CHUNK]))
         for start in range(0, len(X), PREDICT_CHUNK)
     ]
-    if isinstance(chunks[0], (list, tuple)):
-        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
-    return _concatenate(chunks)
-
-
-def _concatenate(arrays):
-    arrays = [np.asarray(a) for a in arrays]
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    return engine_loop.concatenate_outputs(chunks)

@@ -105,6 +105,16 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
     return {name: float(np.asarray(value)) for name, value in logs.items()}
 
 
+def concatenate_outputs(chunks):
+    """Per-chunk inference outputs joined along rows (a tuple for several outputs)."""
+    if isinstance(chunks[0], (list, tuple)):
+        return tuple(
+            concatenate_outputs([chunk[i] for chunk in chunks]) for i in range(len(chunks[0]))
+        )
+    arrays = [np.asarray(chunk) for chunk in chunks]
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 class ProgramCache:
     """Compiled programs (or working models) kept for later fits of one architecture.
 

@@ -158,19 +158,18 @@ def predict(model, X, prepare):
     (``Model.predict`` sets up a data pipeline first). A model with several
     outputs gives a tuple of arrays.
     """
-    infer = _inference_function(model)
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    chunks = []
-    for start in range(0, len(X), PREDICT_CHUNK):
-        x = tf.convert_to_tensor(prepare(X[start : start + PREDICT_CHUNK]), dtype=tf.float32)
-        chunks.append(tf.nest.map_structure(np.asarray, infer(trainable, non_trainable, x)))
-    if isinstance(chunks[0], (list, tuple)):
-        return tuple(_concatenate([chunk[i] for chunk in chunks]) for i in range(len(chunks[0])))
-    return _concatenate(chunks)
+    infer = _inference_call(model)
+    chunks = [
+        tf.nest.map_structure(np.asarray, infer(prepare(X[start : start + PREDICT_CHUNK])))
+        for start in range(0, len(X), PREDICT_CHUNK)
+    ]
+    return engine_loop.concatenate_outputs(chunks)
 
 
-def _inference_function(model):
+def _inference_call(model):
+    """``x -> model(x)`` at inference, with the model's current weights."""
+    if not getattr(model, "inputs", None):  # subclassed: no input shape to sign with
+        return model.predict_on_batch
     function = getattr(model, "_skae_inference", None)
     if function is None:
 
@@ -192,8 +191,6 @@ def _inference_function(model):
 
         function = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
         model._skae_inference = function
-    return function
-
-
-def _concatenate(arrays):
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    trainable = [v.value for v in model.trainable_variables]
+    non_trainable = [v.value for v in model.non_trainable_variables]
+    return lambda x: function(trainable, non_trainable, tf.convert_to_tensor(x, tf.float32))
