@@ -183,7 +183,35 @@ def out_of_core(data):
     return "\n".join(lines)
 
 
+def clustering(data):
+    lines = []
+    for result in data["results"]:
+        grid = sorted({r["n_components"] for r in result["rows"]})
+        reducers = list(dict.fromkeys(r["reducer"] for r in result["rows"]))
+        cell = {(r["reducer"], r["n_components"]): r for r in result["rows"]}
+        raw = result["raw"]
+        lines += [
+            f"{result['dataset']}, KMeans with {result['n_clusters']} clusters: raw pixels "
+            f"ARI {raw['ari']:.3f} / NMI {raw['nmi']:.3f}. Cells: ARI / NMI; the best ARI "
+            "of each column in bold.",
+            "",
+            "| reducer | " + " | ".join(f"n_components={n}" for n in grid) + " |",
+            "|---|" + "---:|" * len(grid),
+        ]
+        best = {n: max(cell[name, n]["ari"] for name in reducers) for n in grid}
+        for name in reducers:
+            cells = []
+            for n in grid:
+                r = cell[name, n]
+                ari = f"**{r['ari']:.3f}**" if r["ari"] == best[n] else f"{r['ari']:.3f}"
+                cells.append(f"{ari} / {r['nmi']:.3f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines[:-1])
+
+
 RENDERERS = {
+    "clustering": clustering,
     "parallel": parallel,
     "out_of_core": out_of_core,
     "sequence": sequence,

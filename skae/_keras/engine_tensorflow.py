@@ -141,7 +141,20 @@ def _epoch_function(step, flip_horizontal, data_spec):
         tf.TensorSpec((None, None), tf.int32),
         tf.TensorSpec((None, None), tf.bool),
     ]
-    return tf.function(epoch, input_signature=signature, autograph=False)
+    return _traced_once(tf.function(epoch, input_signature=signature, autograph=False))
+
+
+def _traced_once(function):
+    """``function`` without TensorFlow's "frequent retracing" warning.
+
+    TensorFlow counts traces per Python function across all the
+    ``tf.function`` objects made from it, so a search over more than five
+    architectures would warn, although each of skae's functions has a full
+    input signature and is traced exactly once. The attribute is private:
+    where it is missing, the warning is merely not suppressed.
+    """
+    function._omit_frequent_tracing_warning = True
+    return function
 
 
 def _assign(variables, values):
@@ -187,7 +200,7 @@ def _inference_call(model):
                 tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32),
             ]
             # Traced once per architecture, for any number of rows.
-            return tf.function(infer, input_signature=signature, autograph=False)
+            return _traced_once(tf.function(infer, input_signature=signature, autograph=False))
 
         function = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
         model._skae_inference = function
