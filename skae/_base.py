@@ -1,6 +1,7 @@
 """BaseAutoencoder: all the scikit-learn plumbing of skae's estimators, once."""
 
 import importlib.util
+import itertools
 import os
 import time
 import uuid
@@ -16,9 +17,14 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._layout import Rows, split_samples
 from ._streaming import ColumnStack, OutOfCoreRows, blocks, is_out_of_core
@@ -39,7 +45,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     template is::
 
         X = validate (layout_ resolved)  ->  _check_parameters()
-          ->  _fit_scaling(X)  ->  targets = _training_targets(X, y)
+          ->  _fit_scaling(X, sample_weight)  ->  targets = _training_targets(X, y)
           ->  networks = _build_networks(seed, encoder, decoder)
           ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
           ->  train on batches _make_batch(x_rows, target_rows)
@@ -54,8 +60,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Class attribute: ``True``, or ``"allow-nan"`` to accept missing values.
     ``_check_parameters(self)``
         Checks of the subclass's own parameters; call ``super()`` first.
-    ``_fit_scaling(self, X)``
-        Set ``offset_`` and ``scale_`` from the training rows.
+    ``_fit_scaling(self, X, sample_weight)``
+        Set ``offset_`` and ``scale_`` from the training rows, weighted by
+        ``sample_weight`` (None: equal weights). Rows of weight 0 never
+        reach the hooks.
     ``_training_targets(self, X, y)``
         Standardised target rows that are not X itself (from ``y``), aligned
         with X's rows, or None. Runs after ``_fit_scaling``.
@@ -99,6 +107,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "log_dir": [str, os.PathLike, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "warm_start": ["boolean"],
         "encoder": [callable, None],
         "decoder": [callable, None],
     }
@@ -127,6 +136,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         log_dir=None,
         verbose=0,
         random_state=None,
+        warm_start=False,
         encoder=None,
         decoder=None,
     ):
@@ -148,11 +158,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.log_dir = log_dir
         self.verbose = verbose
         self.random_state = random_state
+        self.warm_start = warm_start
         self.encoder = encoder
         self.decoder = decoder
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
         Parameters
@@ -163,63 +174,123 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             zarr) is read in pieces and never loaded whole.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the loss (and in the scaling
+            statistics); relative, so scaling them all changes nothing. A row
+            of weight 0 is left out, exactly as if it were not in X. None
+            weighs all rows equally.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        X = self._validate_input(X, reset=True)
+        continuing = self.warm_start and hasattr(self, "model_")
+        return self._fit(X, y, sample_weight, continuing=continuing, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train on one piece of the data: one epoch over X.
+
+        The first call (on an unfitted estimator) sets everything up from this
+        piece: the scaling statistics (``offset_``, ``scale_``), the networks
+        and the optimizer. As with :class:`~sklearn.decomposition.IncrementalPCA`
+        the first piece should be representative: later pieces are
+        standardised with its statistics and are never used to update them.
+        Each call then runs one epoch over its rows, in batches of
+        ``batch_size``, continuing the optimizer's state; it holds no rows
+        out for validation and does not stop early (``validation_fraction``,
+        ``early_stopping`` and ``epochs`` apply to :meth:`fit` only). After a
+        :meth:`fit`, ``partial_fit`` continues from the fitted networks.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            One piece of the training data, with the features of the first.
+        y : None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss; see :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        return self._fit(X, y, sample_weight, continuing=hasattr(self, "model_"), incremental=True)
+
+    def _fit(self, X, y, sample_weight, *, continuing, incremental):
+        """The fit template; ``continuing`` trains the fitted networks further."""
+        X = self._validate_input(X, reset=not continuing)
         self._check_parameters()
         from ._keras import builders, engine
 
+        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._fit_scaling(X)
+        if not continuing:
+            self._fit_scaling(X, sample_weight)
         targets = self._training_targets(X, y)
-        train_rows, val_rows = self._split_rows(len(X), seed)
+        if incremental:
+            train_rows, val_rows = np.arange(len(X)), np.arange(0)
+        else:
+            train_rows, val_rows = self._split_rows(len(X), seed)
         networks = self._build_networks(seed, self.encoder, self.decoder)
+        noise = builders.input_noise(self.noise, self.noise_level, seed)
+        model = self._build_model(
+            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
+        )
+        if continuing:
+            _continue_from(self.model_, model, type(self).__name__)
+        else:
+            self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
         for name in getattr(self, "_network_names", ()):  # a refit's earlier networks
             self.__dict__.pop(f"{name}_", None)
         self._network_names = tuple(networks)
         for name, network in networks.items():
             setattr(self, f"{name}_", network)
-        noise = builders.input_noise(self.noise, self.noise_level, seed)
-        self.model_ = self._build_model(
-            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
-        )
+        self.model_ = model
         n_input_columns = X.shape[1]
 
         def make_batch(rows):
+            weights = None
+            if sample_weight is not None:
+                rows, weights = rows[:, :-1], rows[:, -1]
             extra = rows[:, n_input_columns:] if targets is not None else None
-            return self._make_batch(rows[:, :n_input_columns], extra)
+            batch = self._make_batch(rows[:, :n_input_columns], extra)
+            return batch if weights is None else (*batch, _per_output(weights, batch[1]))
 
         callbacks = engine.fit_callbacks(
-            early_stopping=self.early_stopping,
+            early_stopping=self.early_stopping and not incremental,
             n_iter_no_change=self.n_iter_no_change,
             start_from_epoch=self._early_stopping_start(),
             validating=len(val_rows) > 0,
             log_dir=self._new_run_dir(),
             user_callbacks=self.callbacks,
         )
-        self.history_ = engine.train(
+        history, self._optimizer_state = engine.train(
             engine.FitDescription(
                 model=self.model_,
-                data=self._training_data(X, targets),
+                data=self._training_data(X, targets, sample_weight),
                 make_batch=make_batch,
                 train_rows=train_rows,
                 val_rows=val_rows,
                 batch_size=self.batch_size,
-                epochs=self.epochs,
+                epochs=1 if incremental else self.epochs,
                 optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
                 loss=self._keras_loss(),
                 seed=seed,
                 callbacks=callbacks,
                 verbose=self.verbose,
                 flip_horizontal=self._flips_images(),
+                initial_epoch=self.n_iter_,
+                optimizer_state=self._optimizer_state,
             )
         )
-        self.n_iter_ = len(self.history_["loss"])
-        self._check_training_converged()
+        for name, values in history.items():
+            self.history_.setdefault(name, []).extend(values)
+        epochs_run = len(history["loss"])
+        self.n_iter_ += epochs_run
+        self._check_training_converged(history["loss"], epochs_run, incremental)
         return self
 
     def transform(self, X):
@@ -323,7 +394,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for name in ("encoder", "decoder"):
             builders.check_network_function(name, getattr(self, name))
 
-    def _fit_scaling(self, X):
+    def _fit_scaling(self, X, sample_weight):
         """Learn ``offset_`` and ``scale_`` that map X onto the network's scale.
 
         With a bounded output activation the data is mapped onto its range
@@ -331,6 +402,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         divided by one common scale, the root mean square of the centred data:
         like PCA, relative feature scales are kept, so the training loss is
         the reconstruction error in the user's units up to one constant.
+        Weights weigh the mean and the root mean square.
         """
         # One pass for the range, then one for the moments, block by block:
         # an out-of-core X is never read whole, an in-memory one never copied whole.
@@ -346,10 +418,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             scale = span / (high - low)
             offset = np.full(X.shape[1], lo - low * scale)
         else:
-            offset, squares = _mean_and_squared_deviations(
-                np.asarray(block, dtype=np.float64) / magnitude for block in blocks(X)
+            offset, squares, total_weight = _mean_and_squared_deviations(
+                (np.asarray(block, dtype=np.float64) / magnitude for block in blocks(X)),
+                None if sample_weight is None else blocks(sample_weight),
             )
-            scale = float(np.sqrt(squares / X.shape[0] / X.shape[1])) or 1.0
+            scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
         self.offset_ = offset * magnitude
         self.scale_ = scale * magnitude
 
@@ -448,17 +521,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             X = _densify(X)
         return X
 
-    def _training_data(self, X, targets):
-        """Standardised training rows (and target columns) that batches are cut from.
+    def _training_data(self, X, targets, sample_weight):
+        """Standardised training rows, then target columns, then the weight column.
 
         In-memory data is standardised once, so that a batch is a plain row
         lookup; data read in pieces is standardised batch by batch.
         """
+        extra = [] if targets is None else [targets]
+        if sample_weight is not None:
+            extra.append(sample_weight[:, None].astype(np.float32))
         if isinstance(X, OutOfCoreRows):
             data = StandardizedRows(X, self._standardize)
-            return data if targets is None else ColumnStack(data, targets)
+            return ColumnStack(data, *extra) if extra else data
         data = self._standardize(X)
-        return data if targets is None else np.hstack([data, targets])
+        return np.hstack([data, *extra]) if extra else data
 
     def _standardize(self, X):
         """X in network units, as float32. Float32 input stays in float32 throughout."""
@@ -517,21 +593,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         rows = np.random.default_rng([seed, 1]).permutation(n_samples)
         return np.sort(rows[n_val:]), np.sort(rows[:n_val])
 
-    def _check_training_converged(self):
-        losses = self.history_["loss"]
+    def _check_training_converged(self, losses, epochs_run, incremental):
         if losses and not np.isfinite(losses[-1]):
             raise FloatingPointError(
-                f"Training diverged: the loss became {losses[-1]} at epoch {len(losses)}. "
+                f"Training diverged: the loss became {losses[-1]} at epoch {self.n_iter_}. "
                 f"Lower learning_rate (now {self.learning_rate}) or use another "
                 "optimizer or loss."
             )
-        if self.early_stopping and self.n_iter_ >= self.epochs:
+        if self.early_stopping and not incremental and epochs_run >= self.epochs:
             warnings.warn(
                 f"{type(self).__name__} ran all epochs={self.epochs} before early stopping "
                 f"(n_iter_no_change={self.n_iter_no_change}) ended training: the monitored "
                 "loss was still improving. Raise epochs to train to convergence.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     @property
@@ -582,23 +657,88 @@ class StandardizedRows:
         return self.standardize(self.rows[index])
 
 
-def _mean_and_squared_deviations(blocks):
-    """Per-column mean and total squared deviation from it, over row blocks.
+def _mean_and_squared_deviations(blocks, weight_blocks=None):
+    """Per-column (weighted) mean, total squared deviation from it, total weight.
 
     Blocks are merged with Chan et al.'s pairwise update, which is as exact as
-    the two-pass formula and reads each block once.
+    the two-pass formula and reads each block once. Without weights every
+    row weighs 1.
     """
+    weight_blocks = weight_blocks if weight_blocks is not None else itertools.repeat(None)
     count, mean, squares = 0, 0.0, 0.0
-    for block in blocks:
-        n = len(block)
-        block_mean = block.mean(axis=0)
-        block_squares = float(np.sum((block - block_mean) ** 2))
+    for block, weights in zip(blocks, weight_blocks, strict=False):
+        if weights is None:
+            n = len(block)
+            block_mean = block.mean(axis=0)
+            block_squares = float(np.sum((block - block_mean) ** 2))
+        else:
+            n = float(np.sum(weights))
+            block_mean = weights @ block / n
+            block_squares = float(weights @ np.sum((block - block_mean) ** 2, axis=1))
         delta = block_mean - mean
         total = count + n
         squares += block_squares + float(np.sum(delta**2)) * count * n / total
         mean = mean + delta * (n / total)
         count = total
-    return mean, squares
+    return mean, squares, count
+
+
+def _weighted_rows(X, y, sample_weight):
+    """``(X, y, weights)`` without the rows of weight 0; weights None when all equal.
+
+    The weights are validated as scikit-learn validates them and divided by
+    their mean, so that only their ratios matter. Leaving the rows of weight 0
+    out (rather than weighing them 0) makes a fit exactly the fit without
+    them; equal weights take the unweighted path, so ``sample_weight=ones``
+    is exactly ``sample_weight=None``.
+    """
+    if sample_weight is None:
+        return X, y, None
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    kept = np.flatnonzero(weights > 0)
+    if len(kept) < len(weights):
+        X = X.select(kept) if isinstance(X, OutOfCoreRows) else X[kept]
+        y = None if y is None else _safe_indexing(y, kept)
+        weights = weights[kept]
+    if np.all(weights == weights[0]):
+        return X, y, None
+    return X, y, weights / np.mean(weights)
+
+
+def _per_output(weights, target):
+    """Row weights shaped for the loss of each output of ``target``.
+
+    Keras' losses reduce the last axis only: an image target's per-sample
+    loss is (rows, height, width), so the weights become (rows, 1, 1).
+    """
+    if isinstance(target, (tuple, list)):
+        return tuple(_per_output(weights, part) for part in target)
+    return weights.reshape((-1,) + (1,) * (np.ndim(target) - 2))
+
+
+def _continue_from(fitted, model, name):
+    """Give ``model`` the weights of ``fitted``, the model it continues training.
+
+    Raises a ValueError naming the difference when the current parameters
+    build networks of other shapes (``warm_start`` and ``partial_fit`` keep
+    the fitted architecture).
+    """
+    old = [tuple(w.shape) for w in fitted.weights]
+    new = [tuple(w.shape) for w in model.weights]
+    if old != new:
+        raise ValueError(
+            f"{name} cannot continue training (warm_start=True or partial_fit): the "
+            f"current parameters build networks with weights of shapes {new}, but the "
+            f"fitted networks have {old}. Keep n_components and the architecture "
+            "parameters of the first fit, or set warm_start=False to start again."
+        )
+    # The random generators' states too (sampling, noise), so that the draws
+    # continue rather than repeat, unless the noise parameters changed them.
+    if [tuple(v.shape) for v in fitted.variables] == [tuple(v.shape) for v in model.variables]:
+        for variable, value in zip(model.variables, fitted.variables, strict=True):
+            variable.assign(value)
+    else:
+        model.set_weights(fitted.get_weights())
 
 
 def _densify(X):

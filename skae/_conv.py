@@ -79,6 +79,9 @@ class ConvAutoencoder(BaseAutoencoder):
         Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, validation split, shuffling and noise.
+    warm_start : bool, default=False
+        Continue training the fitted networks at the next ``fit``, as in
+        :class:`AutoencoderTransformer`.
     encoder, decoder : callable or None, default=None
         Your own networks, as in :class:`AutoencoderTransformer`: the encoder
         gets ``input_shape=(height, width, channels)``, the decoder must give
@@ -169,6 +172,7 @@ class ConvAutoencoder(BaseAutoencoder):
         log_dir=None,
         verbose=0,
         random_state=None,
+        warm_start=False,
         encoder=None,
         decoder=None,
     ):
@@ -191,6 +195,7 @@ class ConvAutoencoder(BaseAutoencoder):
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            warm_start=warm_start,
             encoder=encoder,
             decoder=decoder,
         )

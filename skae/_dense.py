@@ -69,6 +69,14 @@ class AutoencoderTransformer(BaseAutoencoder):
         Seeds weight initialisation, the validation split, shuffling and
         noise. An int gives reproducible results on CPU; no global random
         state is read or changed.
+    warm_start : bool, default=False
+        When True and the estimator is fitted, ``fit`` continues training the
+        fitted networks with the optimizer's state instead of starting again
+        (``epochs`` more epochs; ``n_iter_`` and ``history_`` accumulate);
+        the scaling statistics of the first fit are kept. Parameters that
+        change the networks' shapes raise a ``ValueError`` then.
+
+        .. versionadded:: 0.2
     encoder : callable or None, default=None
         Your own encoder network instead of the built-in one: a module-level
         function ``encoder(input_shape, n_components) -> keras.Model`` that
@@ -143,6 +151,25 @@ class AutoencoderTransformer(BaseAutoencoder):
     >>> ae = AutoencoderTransformer(n_components=4, encoder=encoder, epochs=2, random_state=0)
     >>> ae.fit(X).transform(X[:2]).shape
     (2, 4)
+
+    Data that arrives in pieces: each ``partial_fit`` is one epoch over its
+    piece (the first piece sets the scaling).
+
+    >>> import numpy as np
+    >>> ae = AutoencoderTransformer(n_components=4, random_state=0)
+    >>> for piece in np.array_split(X, 5):
+    ...     ae = ae.partial_fit(piece)
+    >>> ae.n_iter_
+    5
+
+    Rows weighted in the loss (weight 0 leaves a row out), and training
+    continued with ``warm_start``:
+
+    >>> weights = np.where(load_digits().target == 0, 5.0, 1.0)
+    >>> ae = AutoencoderTransformer(n_components=4, epochs=2, early_stopping=False,
+    ...                             warm_start=True, random_state=0)
+    >>> ae.fit(X, sample_weight=weights).fit(X, sample_weight=weights).n_iter_
+    4
     """
 
     def _build_networks(self, seed, encoder, decoder):

@@ -1,5 +1,6 @@
 """AutoencoderImputer: fill missing values with an autoencoder's reconstruction."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,14 +40,24 @@ class _MaskedAutoencoder(AutoencoderTransformer):
 
     _ensure_all_finite = "allow-nan"
 
-    def _fit_scaling(self, X):
+    def _fit_scaling(self, X, sample_weight):
         X = np.asarray(X, dtype=np.float64)
         observed = ~np.isnan(X)
-        counts = observed.sum(axis=0)
-        offset = np.where(counts > 0, np.nansum(X, axis=0) / np.maximum(counts, 1), 0.0)
-        centred = np.where(observed, X - offset, 0.0)
+        if sample_weight is None:
+            counts = observed.sum(axis=0)
+            sums = np.nansum(X, axis=0)
+        else:
+            counts = sample_weight @ observed
+            sums = sample_weight @ np.where(observed, X, 0.0)
+        offset = np.where(counts > 0, sums / np.maximum(counts, 1e-300), 0.0)
+        squares = np.where(observed, X - offset, 0.0) ** 2
+        if sample_weight is None:
+            total, squared = observed.sum(), np.sum(squares)
+        else:
+            total = sample_weight @ observed.sum(axis=1)
+            squared = sample_weight @ squares.sum(axis=1)
         self.offset_ = offset
-        self.scale_ = float(np.sqrt(np.sum(centred**2) / max(observed.sum(), 1))) or 1.0
+        self.scale_ = float(np.sqrt(squared / max(total, 1))) or 1.0
 
     def _make_batch(self, x, targets):
         observed = ~np.isnan(x)
@@ -73,14 +84,25 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     gaps from the entries it sees. ``transform`` starts missing entries at
     their column mean and replaces them with the reconstruction (repeated
     ``n_refinements`` more times if asked); observed entries are never
-    changed. A feature with no observed value in training is filled with 0.
+    changed. A feature with no observed value in training is dropped from
+    the output with a warning, as scikit-learn's imputers drop it, or kept
+    and filled with 0 with ``keep_empty_features=True``.
 
     Parameters
     ----------
     missing_values : float or None, default=np.nan
         The placeholder of missing values.
     add_indicator : bool, default=False
-        Append a :class:`~sklearn.impute.MissingIndicator`'s columns.
+        Append a :class:`~sklearn.impute.MissingIndicator`'s columns (one per
+        input feature, empty ones included).
+    keep_empty_features : bool, default=False
+        What to do with features that have no observed value in ``fit``:
+        drop them from the output of ``transform`` (False, with a warning at
+        each ``transform``, as :class:`~sklearn.impute.SimpleImputer` warns),
+        or keep them with their missing entries filled with 0 (True). The
+        autoencoder never sees them either way.
+
+        .. versionadded:: 0.2
     n_refinements : int, default=0
         Extra passes in which the imputed values are fed back in as inputs.
         Measured on digits with 10-50% of entries missing, refinement made
@@ -122,12 +144,20 @@ log_dir, verbose, random_state
     >>> imputer = AutoencoderImputer(n_components=2, epochs=5, random_state=0)
     >>> np.isnan(imputer.fit_transform(X)).any()
     np.False_
+
+    A feature with no observed value is dropped, as scikit-learn's imputers
+    drop it, or kept and filled with 0:
+
+    >>> X[:, 3] = np.nan
+    >>> imputer.set_params(keep_empty_features=True).fit_transform(X)[:2, 3]
+    array([0., 0.])
     """
 
     _parameter_constraints: dict = {
         **{name: BaseAutoencoder._parameter_constraints[name] for name in _SHARED},
         "missing_values": [Real, None],
         "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
         "n_refinements": [Interval(Integral, 0, None, closed="left")],
         "noise": [StrOptions({"gaussian", "masking"}), None],
     }
@@ -137,6 +167,7 @@ log_dir, verbose, random_state
         *,
         missing_values=np.nan,
         add_indicator=False,
+        keep_empty_features=False,
         n_refinements=0,
         n_components=16,
         hidden_layer_sizes=(128,),
@@ -157,6 +188,7 @@ log_dir, verbose, random_state
     ):
         self.missing_values = missing_values
         self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
         self.n_refinements = n_refinements
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -176,7 +208,7 @@ log_dir, verbose, random_state
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on the observed entries of X.
 
         Parameters
@@ -185,14 +217,26 @@ log_dir, verbose, random_state
             Data with missing values.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss and the column means; a row of
+            weight 0 is left out. See :meth:`AutoencoderTransformer.fit`.
 
         Returns
         -------
         self : object
         """
         X = self._validate(X, reset=True)
+        empty = np.isnan(X).all(axis=0)
+        if empty.all():
+            raise ValueError(
+                f"AutoencoderImputer needs at least one feature with an observed value; "
+                f"all {X.shape[1]} features of X are entirely missing."
+            )
+        self._valid_mask = ~empty
         params = {name: getattr(self, name) for name in _SHARED}
-        self.autoencoder_ = _MaskedAutoencoder(**params).fit(X)
+        self.autoencoder_ = _MaskedAutoencoder(**params).fit(
+            X[:, self._valid_mask], sample_weight=sample_weight
+        )
         from sklearn.impute import MissingIndicator  # not at import: it loads sklearn.neighbors
 
         self.indicator_ = (
@@ -212,28 +256,47 @@ log_dir, verbose, random_state
 
         Returns
         -------
-        X_imputed : ndarray of shape (n_samples, n_features [+ n_features])
-            X with missing entries filled (and the indicator columns).
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            X with missing entries filled, without the features that had no
+            observed value in ``fit`` (unless ``keep_empty_features``), and
+            then the indicator columns.
         """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        missing = np.isnan(X)
-        X_filled = np.array(X, dtype=np.float64)
+        valid = self._valid_mask
+        if not valid.all() and not self.keep_empty_features:
+            # Where and how scikit-learn's SimpleImputer warns: at transform.
+            names = np.flatnonzero(~valid)
+            if hasattr(self, "feature_names_in_"):
+                names = self.feature_names_in_[names]
+            warnings.warn(
+                f"Skipping features without any observed values: {names}. At least one "
+                "non-missing value is needed for imputation with AutoencoderImputer; "
+                "keep_empty_features=True keeps them, filled with 0.",
+                stacklevel=2,
+            )
+        X_valid = X[:, valid]
+        missing = np.isnan(X_valid)
+        X_filled = np.array(X_valid, dtype=np.float64)
         if missing.any():
             ae = self.autoencoder_
             rows = np.flatnonzero(missing.any(axis=1))
             # Missing entries start at their column's mean (0 in network units).
-            X_filled[rows] = np.where(missing[rows], ae.offset_, X[rows])
+            X_filled[rows] = np.where(missing[rows], ae.offset_, X_valid[rows])
             for _ in range(1 + self.n_refinements):
                 reconstruction = ae.inverse_transform(ae.transform(X_filled[rows]))
-                X_filled[rows] = np.where(missing[rows], reconstruction, X[rows])
+                X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
+        if self.keep_empty_features and not valid.all():
+            X_all = np.where(np.isnan(X), 0.0, X)
+            X_all[:, valid] = X_filled
+            X_filled = X_all
         X_filled = X_filled.astype(X.dtype, copy=False)
         if self.indicator_ is not None:
             X_filled = np.hstack([X_filled, self.indicator_.transform(X).astype(X.dtype)])
         return X_filled
 
     def get_feature_names_out(self, input_features=None):
-        """Input feature names, then the indicator's when ``add_indicator``.
+        """Input feature names (less the empty ones), then the indicator's.
 
         Parameters
         ----------
@@ -246,10 +309,11 @@ log_dir, verbose, random_state
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
+        kept = names if self.keep_empty_features else names[self._valid_mask]
         if self.indicator_ is None:
-            return names
+            return kept
         indicator = [f"missingindicator_{name}" for name in names]
-        return np.concatenate([names, np.asarray(indicator, dtype=object)])
+        return np.concatenate([kept, np.asarray(indicator, dtype=object)])
 
     def _validate(self, X, reset):
         X = validate_data(

@@ -5,7 +5,8 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.stats import _weighted_percentile
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
@@ -26,6 +27,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     sees all the data; overfitting, which would make training scores
     optimistic, is held back by the estimator's early stopping on its
     validation split.
+
+    There is no ``partial_fit``: the threshold is a quantile of all the
+    training scores, which needs all the training rows at once.
 
     Parameters
     ----------
@@ -80,7 +84,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the autoencoder on X and set the threshold from its scores.
 
         Parameters
@@ -89,6 +93,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Training data (mostly inliers).
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row, given to the estimator's ``fit`` and used for
+            the threshold (weighted quantiles of the training scores). A row
+            of weight 0 is left out of both.
 
         Returns
         -------
@@ -103,13 +111,17 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             estimator = clone(self.estimator)
             if estimator.get_params().get("random_state", 0) is None:
                 estimator.set_params(random_state=self.random_state)
-        self.estimator_ = estimator.fit(X)
-        scores = self.estimator_.score_samples(X)
-        if self.contamination == "auto":
-            q1, q3 = np.percentile(scores, [25, 75])
-            self.offset_ = float(q1 - 1.5 * (q3 - q1))
-        else:
-            self.offset_ = float(np.percentile(scores, 100 * self.contamination))
+        if sample_weight is None:
+            self.estimator_ = estimator.fit(X)
+            self.offset_ = _threshold(self.estimator_.score_samples(X), None, self.contamination)
+            return self
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        self.estimator_ = estimator.fit(X, sample_weight=weights)
+        kept = weights > 0
+        scores = self.estimator_.score_samples(X[kept])
+        weights = weights[kept]
+        uniform = np.all(weights == weights[0])
+        self.offset_ = _threshold(scores, None if uniform else weights, self.contamination)
         return self
 
     def predict(self, X):
@@ -152,3 +164,21 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self.estimator_.score_samples(X)
+
+
+def _threshold(scores, weights, contamination):
+    """The lower Tukey fence (``"auto"``) or the ``contamination`` quantile of scores.
+
+    With weights, the quantiles are weighted (each score counts as often as
+    its weight says).
+    """
+
+    def quantiles(ranks):
+        if weights is None:
+            return np.percentile(scores, ranks)
+        return [_weighted_percentile(scores, weights, rank, average=True) for rank in ranks]
+
+    if contamination == "auto":
+        q1, q3 = quantiles([25, 75])
+        return float(q1 - 1.5 * (q3 - q1))
+    return float(quantiles([100 * contamination])[0])

@@ -48,7 +48,7 @@ class SequenceAutoencoder(BaseAutoencoder):
         Activation of those dense layers.
     output_activation, epochs, batch_size, learning_rate, optimizer, loss, \
 validation_fraction, early_stopping, n_iter_no_change, noise, noise_level, \
-callbacks, log_dir, verbose, random_state
+callbacks, log_dir, verbose, random_state, warm_start
         As in :class:`AutoencoderTransformer`.
     encoder, decoder : callable or None, default=None
         Your own encoder and reconstruction decoder, as in
@@ -115,6 +115,7 @@ callbacks, log_dir, verbose, random_state
         log_dir=None,
         verbose=0,
         random_state=None,
+        warm_start=False,
         encoder=None,
         decoder=None,
     ):
@@ -137,6 +138,7 @@ callbacks, log_dir, verbose, random_state
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            warm_start=warm_start,
             encoder=encoder,
             decoder=decoder,
         )
@@ -145,7 +147,7 @@ callbacks, log_dir, verbose, random_state
         self.cell = cell
         self.n_future = n_future
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train on sequences X (and, with ``n_future``, the steps y that follow them).
 
         Parameters
@@ -155,12 +157,15 @@ callbacks, log_dir, verbose, random_state
         y : array-like of shape (n_samples, n_future, features), default=None
             The ``n_future`` steps after each sequence; required when
             ``n_future > 0``, ignored otherwise.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in both losses; see
+            :meth:`AutoencoderTransformer.fit`.
 
         Returns
         -------
         self : object
         """
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight=sample_weight)
 
     @available_if(lambda self: self.n_future > 0)
     def predict(self, X):

@@ -67,6 +67,17 @@ class OutOfCoreRows:
         self.shape = (self.n_rows, n_features)
         self.dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
         self._file = _MemmapFile.of(X)
+        self._index = None  # the rows of X this object stands for, when a selection
+
+    def select(self, rows):
+        """These rows only (sorted indices), still read from X when asked for."""
+        selected = object.__new__(OutOfCoreRows)
+        selected.__dict__.update(self.__dict__)
+        rows = np.asarray(rows)
+        selected._index = rows if self._index is None else self._index[rows]
+        selected.n_rows = len(rows)
+        selected.shape = (len(rows), self.shape[1])
+        return selected
 
     def __len__(self):
         return self.n_rows
@@ -82,7 +93,9 @@ class OutOfCoreRows:
         )
 
     def __getitem__(self, rows):
-        if isinstance(rows, slice):
+        if self._index is not None:
+            block = self._take(self._index[rows])
+        elif isinstance(rows, slice):
             start, stop, _ = rows.indices(self.n_rows)
             block = self._read(start, max(stop, start))
         else:
@@ -103,6 +116,8 @@ class OutOfCoreRows:
         return np.asarray(self.X[start:stop])
 
     def _take(self, rows):
+        if len(rows) == 0:
+            return np.empty((0, *self.row_shape), dtype=self.X.dtype)
         if self._file is None and isinstance(self.X, np.ndarray):
             return self.X[rows]
         # Only slicing is assumed: read each run of consecutive rows at once.

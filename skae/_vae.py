@@ -59,7 +59,7 @@ class VAETransformer(BaseAutoencoder):
         convolutions (convolutional mode).
     activation, output_activation, epochs, batch_size, learning_rate, \
 optimizer, validation_fraction, early_stopping, n_iter_no_change, noise, \
-noise_level, callbacks, log_dir, verbose, random_state
+noise_level, callbacks, log_dir, verbose, random_state, warm_start
         As in :class:`AutoencoderTransformer`.
     encoder, decoder : callable or None, default=None
         Your own networks, as in :class:`AutoencoderTransformer`, except that
@@ -144,6 +144,7 @@ noise_level, callbacks, log_dir, verbose, random_state
         log_dir=None,
         verbose=0,
         random_state=None,
+        warm_start=False,
         encoder=None,
         decoder=None,
     ):
@@ -166,6 +167,7 @@ noise_level, callbacks, log_dir, verbose, random_state
             log_dir=log_dir,
             verbose=verbose,
             random_state=random_state,
+            warm_start=warm_start,
             encoder=encoder,
             decoder=decoder,
         )

@@ -33,6 +33,24 @@ ESTIMATORS = [
 # Every entry is a debt, with its reason. Aim: none.
 EXPECTED_FAILED_CHECKS = {}
 
+# Repeating a row adds a row to the data, which changes the mini-batches,
+# the number of steps per epoch and the validation split: stochastic
+# mini-batch training is equivalent only in expectation, as for
+# scikit-learn's own SGDRegressor and MiniBatchKMeans (which expect these
+# two checks to fail for the same reason). What holds exactly is tested in
+# tests/test_sample_weight.py: weight 0 is the fit without the row, equal
+# weights are the unweighted fit; and repeated rows are within tolerance.
+_STOCHASTIC_WEIGHTS = {
+    check: "mini-batch SGD: integer weights equal repeated rows only in expectation"
+    for check in (
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    )
+}
+for _estimator in ESTIMATORS:
+    if type(_estimator).__name__ != "AutoencoderImputer":  # complete rows pass through it
+        EXPECTED_FAILED_CHECKS[type(_estimator).__name__] = dict(_STOCHASTIC_WEIGHTS)
+
 if os.environ.get("KERAS_BACKEND") == "jax":
     # XLA's CPU kernels compute a row's float32 dot products differently
     # depending on where the row falls in the batch (full tiles vs the
@@ -46,7 +64,8 @@ if os.environ.get("KERAS_BACKEND") == "jax":
             "position in the batch"
         )
     }
-    EXPECTED_FAILED_CHECKS = {type(estimator).__name__: _ROW_POSITION for estimator in ESTIMATORS}
+    for _estimator in ESTIMATORS:
+        EXPECTED_FAILED_CHECKS.setdefault(type(_estimator).__name__, {}).update(_ROW_POSITION)
 
 
 def expected_failed_checks(estimator):

@@ -1,5 +1,7 @@
 """AutoencoderImputer: scikit-learn's imputer conventions and real imputation quality."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.impute import SimpleImputer
@@ -60,3 +62,60 @@ def test_refinement_passes_keep_observed_values(holes):
     train, test, _, mask = holes
     filled = AutoencoderImputer(n_refinements=2, **FAST).fit(train).transform(test)
     np.testing.assert_array_equal(filled[~mask], test[~mask])
+
+
+def test_empty_features_are_dropped_with_scikit_learns_warning(digits):
+    import pandas as pd
+
+    X = pd.DataFrame(digits[0][:200], columns=[f"p{i}" for i in range(64)])
+    X.iloc[::4, 20] = np.nan
+    X["p5"] = np.nan
+    imputer = AutoencoderImputer(n_components=4, epochs=2, early_stopping=False, random_state=0)
+    imputer.fit(X)
+    skipping = r"Skipping features without any observed values: \['p5'\]"
+    with pytest.warns(UserWarning, match=skipping):
+        SimpleImputer().fit(X).transform(X)  # scikit-learn's warning, at transform
+    with pytest.warns(UserWarning, match=skipping):
+        out = imputer.transform(X)
+    assert out.shape == (200, 63) and not np.isnan(out).any()
+    names = imputer.get_feature_names_out()
+    assert "p5" not in names and list(names) == list(SimpleImputer().fit(X).get_feature_names_out())
+    # The observed entries come back unchanged, in the kept columns' order.
+    observed = X["p20"].notna().to_numpy()
+    np.testing.assert_array_equal(out[observed, 19], X["p20"].to_numpy()[observed])
+    with pytest.warns(UserWarning, match=skipping):
+        frame = imputer.set_output(transform="pandas").transform(X)
+    assert frame.columns.tolist() == list(names)
+
+
+def test_empty_features_kept_are_filled_with_zero(digits):
+    X = digits[0][:200].copy()
+    X[::3, 7] = np.nan
+    X[:, 2] = np.nan
+    imputer = AutoencoderImputer(
+        n_components=4,
+        epochs=2,
+        early_stopping=False,
+        keep_empty_features=True,
+        add_indicator=True,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "skipping" warning when kept
+        out = imputer.fit(X).transform(X)
+    assert out.shape == (200, 128)
+    np.testing.assert_array_equal(out[:, 2], 0.0)
+    np.testing.assert_array_equal(out[:, 64 + 2], 1.0)  # its indicator column
+    # An empty feature observed at transform time keeps its value.
+    X_later = X[:5].copy()
+    X_later[:, 2] = 0.5
+    np.testing.assert_array_equal(imputer.transform(X_later)[:, 2], 0.5)
+    # The network never sees the empty feature: it is trained on 63 columns.
+    assert imputer.autoencoder_.n_features_in_ == 63
+    assert len(imputer.get_feature_names_out()) == 128
+
+
+def test_all_features_empty_is_a_clear_error():
+    X = np.full((10, 3), np.nan)
+    with pytest.raises(ValueError, match="all 3 features of X are entirely missing"):
+        AutoencoderImputer(epochs=1).fit(X)

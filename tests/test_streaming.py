@@ -85,13 +85,28 @@ def test_scaling_statistics_merge_over_blocks(monkeypatch, tmp_path):
     """Chan's merge of block moments equals the statistics of the whole array."""
     X = np.random.default_rng(0).normal(loc=1e4, scale=3.0, size=(1000, 7))
     whole = AutoencoderTransformer(epochs=1, random_state=0)
-    whole._fit_scaling(X)
+    whole._fit_scaling(X, None)
     monkeypatch.setattr(_streaming, "BLOCK_ROWS", 64)
     blocked = AutoencoderTransformer(epochs=1, random_state=0)
-    blocked._fit_scaling(OutOfCoreRows(write_memmap(tmp_path, X)))
+    blocked._fit_scaling(OutOfCoreRows(write_memmap(tmp_path, X)), None)
     np.testing.assert_allclose(blocked.offset_, whole.offset_, rtol=1e-13)
     assert blocked.scale_ == pytest.approx(whole.scale_, rel=1e-10)
     assert blocked.scale_ == pytest.approx(3.0, rel=0.05)
+
+
+def test_weighted_scaling_statistics_merge_over_blocks(monkeypatch, tmp_path):
+    """Weighted block moments merge to the weighted mean and root mean square."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(loc=50.0, scale=2.0, size=(1000, 5))
+    weights = rng.uniform(0.1, 3.0, size=1000)
+    weights /= weights.mean()
+    monkeypatch.setattr(_streaming, "BLOCK_ROWS", 64)
+    blocked = AutoencoderTransformer(epochs=1, random_state=0)
+    blocked._fit_scaling(OutOfCoreRows(write_memmap(tmp_path, X)), weights)
+    mean = np.average(X, axis=0, weights=weights)
+    rms = np.sqrt(np.average(((X - mean) ** 2).mean(axis=1), weights=weights))
+    np.testing.assert_allclose(blocked.offset_, mean, rtol=1e-12)
+    assert blocked.scale_ == pytest.approx(rms, rel=1e-10)
 
 
 def test_slice_only_array_is_never_loaded_whole(monkeypatch, digits32):

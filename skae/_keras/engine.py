@@ -81,7 +81,16 @@ def _backend_module():
 
 
 def train(fit):
-    """Run the fit described by ``fit``; return the history as a dict of float lists."""
+    """Run the fit described by ``fit``.
+
+    Returns
+    -------
+    history : dict of str to list of float
+        Per epoch of this run.
+    optimizer_state : list of ndarray
+        The optimizer's variables at the end, to continue from
+        (``FitDescription.optimizer_state``).
+    """
     return _backend_module().train(fit)
 
 

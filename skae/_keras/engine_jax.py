@@ -42,7 +42,9 @@ class Session:
         self.model = model
         self.trainable = _values(model.trainable_variables)
         self.non_trainable = _values(model.non_trainable_variables)
-        self.optimizer = _values(model.optimizer.variables)
+        self.optimizer = engine_loop.restore_optimizer(
+            model.optimizer.variables, fit.optimizer_state, _values(model.optimizer.variables)
+        )
         model.reset_metrics()
         self.fresh_metrics = _values(model.metrics_variables)
         self.metrics = self.fresh_metrics
@@ -71,23 +73,23 @@ class Session:
         self.trainable = _values(model.trainable_variables)
         self.non_trainable = _values(model.non_trainable_variables)
 
-    def finish(self, model):
-        _assign(model.optimizer.variables, self.optimizer)
+    def optimizer_state(self):
+        return [np.asarray(value) for value in self.optimizer]
 
 
 def _epoch_programs(model, flip_horizontal):
     """Compiled ``(state, data, rows, flips) -> (logs, state)`` for training and testing.
 
     ``rows`` has shape (n_batches, batch_size): the scan's steps. ``data`` is
-    the tree ``(x, y)`` the rows index into.
+    the tree ``(x, y)`` or ``(x, y, sample_weight)`` the rows index into.
     """
 
     def batch(data, rows, flip):
-        x, y = jax.tree.map(lambda a: a[rows], data)
+        batch = jax.tree.map(lambda a: a[rows], data)
         if flip_horizontal and flip is not None:
-            x = jnp.where(flip[:, None, None, None], x[:, :, ::-1], x)
-            y = x
-        return x, y
+            x = jnp.where(flip[:, None, None, None], batch[0][:, :, ::-1], batch[0])
+            batch = (x, x, *batch[2:])
+        return batch
 
     def scan(step, state, data, rows, flips):
         def body(state, inputs):

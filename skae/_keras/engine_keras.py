@@ -30,7 +30,9 @@ class RowBatches(keras.utils.PyDataset):
     with ``flip_horizontal`` a seeded half of each batch is mirrored.
     """
 
-    def __init__(self, X, rows, batch_size, make_batch, seed=None, flip_horizontal=False):
+    def __init__(
+        self, X, rows, batch_size, make_batch, seed=None, flip_horizontal=False, first_epoch=0
+    ):
         super().__init__()
         self.X = X
         self.rows = np.asarray(rows)
@@ -38,21 +40,21 @@ class RowBatches(keras.utils.PyDataset):
         self.make_batch = make_batch
         self.seed = seed
         self.flip_horizontal = flip_horizontal
-        self.epoch = 0
-        self._epochs_begun = 0
-        self._batches = epoch_batches(self.rows, self.batch_size, seed, 0)
+        self.epoch = first_epoch
+        self._epochs_begun = first_epoch
+        self._batches = epoch_batches(self.rows, self.batch_size, seed, first_epoch)
 
     def __len__(self):
         return math.ceil(len(self.rows) / self.batch_size)
 
     def __getitem__(self, index):
-        x, y = self.make_batch(self.X[self._batches[index]])
+        batch = self.make_batch(self.X[self._batches[index]])
         if self.flip_horizontal:
-            flip = flip_draws(self.seed, self.epoch, index, len(x))
-            x = x.copy()
+            flip = flip_draws(self.seed, self.epoch, index, len(batch[0]))
+            x = batch[0].copy()
             x[flip] = x[flip, :, ::-1]
-            y = x
-        return x, y
+            batch = (x, x, *batch[2:])
+        return batch
 
     def on_epoch_begin(self):
         # Counted at the start of epochs: Keras also calls on_epoch_end once
@@ -67,6 +69,15 @@ def train(fit):
     model = fit.model
     steps = fit.steps_per_epoch
     model.compile(optimizer=fit.optimizer, loss=fit.loss, steps_per_execution=steps)
+    if fit.optimizer_state is not None:
+        variables = model.optimizer.variables
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+            variables = model.optimizer.variables
+        current = [v.numpy() for v in variables]
+        restored = engine_loop.restore_optimizer(variables, fit.optimizer_state, current)
+        for variable, value in zip(variables, restored, strict=True):
+            variable.assign(value)
     train_data = RowBatches(
         fit.data,
         fit.train_rows,
@@ -74,6 +85,7 @@ def train(fit):
         fit.make_batch,
         seed=fit.seed,
         flip_horizontal=fit.flip_horizontal,
+        first_epoch=fit.initial_epoch,
     )
     val_data = None
     if len(fit.val_rows):
@@ -81,12 +93,14 @@ def train(fit):
     history = model.fit(
         train_data,
         validation_data=val_data,
-        epochs=fit.epochs,
+        initial_epoch=fit.initial_epoch,
+        epochs=fit.initial_epoch + fit.epochs,
         verbose=fit.verbose,
         callbacks=fit.callbacks,
         shuffle=False,  # we shuffle; Keras' own shuffle uses global random state
     )
-    return {name: [float(v) for v in values] for name, values in history.history.items()}
+    state = [np.asarray(v.numpy()) for v in model.optimizer.variables]
+    return {name: [float(v) for v in values] for name, values in history.history.items()}, state
 
 
 def predict(model, X, prepare):

@@ -6,7 +6,9 @@ on that backend and its compiled programs, with four operations -
 ``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
 ``(n_batches, batch_size)``) of one call, ``write(model)`` / ``read(model)``
 move the weights between the session and the estimator's model, and
-``finish(model)`` hands back the optimizer's state. A session builds what
+``optimizer_state()`` hands back the optimizer's variables as arrays (a
+session starts from ``fit.optimizer_state`` when given, see
+:func:`restore_optimizer`). A session builds what
 it needs of the (compiled) model. This module runs the
 epochs: batch order, grouping of batches into calls, reading out-of-core
 chunks, callbacks, history. It imports no backend.
@@ -29,7 +31,8 @@ CHUNK_BYTES = 64 << 20
 def run(fit, keras, session_class, leaves):
     """Train ``fit.model`` as ``fit`` describes, with a session of ``session_class``.
 
-    ``leaves(tree)`` lists the arrays of a (nested) batch. Returns the history.
+    ``leaves(tree)`` lists the arrays of a (nested) batch. Returns the history
+    and the optimizer's final state.
     """
     model = fit.model
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
@@ -46,14 +49,14 @@ def run(fit, keras, session_class, leaves):
         fit.callbacks,
         add_progbar=fit.verbose != 0,
         verbose=fit.verbose,
-        epochs=fit.epochs,
+        epochs=fit.initial_epoch + fit.epochs,
         steps=fit.steps_per_epoch,
         model=model,
     )
     model.stop_training = False
     history, logs = {}, {}
     callbacks.on_train_begin()
-    for epoch in range(fit.epochs):
+    for epoch in range(fit.initial_epoch, fit.initial_epoch + fit.epochs):
         callbacks.on_epoch_begin(epoch)
         callbacks.on_train_batch_begin(0)
         batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
@@ -73,9 +76,8 @@ def run(fit, keras, session_class, leaves):
         session.read(model)  # a callback may have changed the weights
         if model.stop_training:
             break
-    session.finish(model)
     callbacks.on_train_end(logs)
-    return history
+    return history, session.optimizer_state()
 
 
 def _epoch(session, kind, fit, batches, flips, device_data, per_call):
@@ -103,6 +105,29 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
             rows = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
         logs = session.run(kind, data, rows, group_flips)
     return {name: float(np.asarray(value)) for name, value in logs.items()}
+
+
+def restore_optimizer(variables, state, values):
+    """The values ``variables`` start from: ``state`` where given, else ``values``.
+
+    The learning rate always keeps its value in ``values`` (the current
+    parameters), so that a continued fit may change it. A state of another
+    structure (another optimizer) is a ValueError.
+    """
+    if state is None:
+        return list(values)
+    shapes = [tuple(np.shape(a)) for a in state]
+    if shapes != [tuple(v.shape) for v in variables]:
+        names = [v.name for v in variables]
+        raise ValueError(
+            "Cannot continue training with this optimizer: its state "
+            f"{names} does not match the saved one ({len(state)} arrays of shapes "
+            f"{shapes}). Use the optimizer of the first fit, or set warm_start=False."
+        )
+    return [
+        value if variable.name == "learning_rate" else saved
+        for variable, value, saved in zip(variables, values, state, strict=True)
+    ]
 
 
 def concatenate_outputs(chunks):

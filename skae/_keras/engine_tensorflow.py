@@ -58,7 +58,10 @@ class Session:
     """A fit on a worker: its weights and optimizer state live in the worker's variables."""
 
     def __init__(self, fit, probe):
-        key = engine_loop.architecture(fit.model, "train", fit.model.loss, fit.flip_horizontal)
+        batch_spec = [(np.shape(a)[1:], np.asarray(a).dtype.str) for a in tf.nest.flatten(probe)]
+        key = engine_loop.architecture(
+            fit.model, "train", fit.model.loss, fit.flip_horizontal, batch_spec
+        )
         self.worker = None if key is None else PROGRAMS.get(key, lambda: _worker(fit, probe))
         if self.worker is None:
             fit.model._symbolic_build(data_batch=probe)
@@ -70,7 +73,13 @@ class Session:
         worker = self.worker.model
         if worker is not fit.model:
             self.read(fit.model)
-        _assign(worker.optimizer.variables, self.worker.initial_optimizer)
+        optimizer = worker.optimizer.variables
+        _assign(
+            optimizer,
+            engine_loop.restore_optimizer(
+                optimizer, fit.optimizer_state, self.worker.initial_optimizer
+            ),
+        )
 
     def put(self, tree):
         return tf.nest.map_structure(tf.convert_to_tensor, tree)
@@ -95,9 +104,8 @@ class Session:
             _assign(worker.trainable_variables, model.trainable_variables)
             _assign(worker.non_trainable_variables, model.non_trainable_variables)
 
-    def finish(self, model):
-        if self.worker.model is not model and model.optimizer.built:
-            _assign(model.optimizer.variables, self.worker.model.optimizer.variables)
+    def optimizer_state(self):
+        return [v.numpy() for v in self.worker.model.optimizer.variables]
 
 
 def _worker(fit, probe):
@@ -120,11 +128,11 @@ def _epoch_function(step, flip_horizontal, data_spec):
     """
 
     def batch(data, rows, flips, i):
-        x, y = tf.nest.map_structure(lambda a: tf.gather(a, rows[i]), data)
+        batch = tf.nest.map_structure(lambda a: tf.gather(a, rows[i]), data)
         if flip_horizontal:
-            x = tf.where(flips[i][:, None, None, None], tf.reverse(x, axis=[2]), x)
-            y = x
-        return x, y
+            x = tf.where(flips[i][:, None, None, None], tf.reverse(batch[0], axis=[2]), batch[0])
+            batch = (x, x, *batch[2:])
+        return batch
 
     def epoch(data, rows, flips):
         logs = step(batch(data, rows, flips, 0))

@@ -41,6 +41,14 @@ class FitDescription:
     flip_horizontal : bool
         Mirror a seeded half of each training batch of images left-right
         (the target is the flipped input).
+    initial_epoch : int
+        The number of the first epoch: a fit that continues an earlier one
+        (``warm_start``, ``partial_fit``) counts on from it, so its batch
+        order and callbacks' epoch numbers continue too.
+    optimizer_state : list of ndarray or None
+        The optimizer's variables to start from (as the engine returned them
+        after an earlier fit of the same model), or None for a fresh start.
+        The learning rate is always the one of ``optimizer``.
     """
 
     model: object
@@ -56,6 +64,8 @@ class FitDescription:
     callbacks: list = field(default_factory=list)
     verbose: int = 0
     flip_horizontal: bool = False
+    initial_epoch: int = 0
+    optimizer_state: list = None
 
     @property
     def steps_per_epoch(self):

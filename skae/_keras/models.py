@@ -79,11 +79,17 @@ class VariationalAutoencoder(keras.Model):
         reconstruction, mean, log_var = y_pred
         nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
         kl = kl_to_standard_normal(mean, log_var, ops)
-        loss = ops.mean(nll + self.kl_weight() * kl)
+        loss = nll + self.kl_weight() * kl
+        if sample_weight is not None:  # one per sample, whatever the engine shaped it to
+            sample_weight = ops.reshape(sample_weight, (-1,))
+        if sample_weight is None:
+            loss = ops.mean(loss)
+        else:  # the batch mean of the weighted per-sample terms, as Keras' losses
+            loss = ops.mean(loss * _per_sample(sample_weight, loss))
         if training:
             self.kl_step.assign_add(1.0)
-        self.reconstruction_tracker.update_state(nll)
-        self.kl_tracker.update_state(kl)
+        self.reconstruction_tracker.update_state(nll, sample_weight=sample_weight)
+        self.kl_tracker.update_state(kl, sample_weight=sample_weight)
         return loss
 
     def get_config(self):
@@ -123,6 +129,8 @@ class MaskedAutoencoder(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         n_features = ops.shape(y_pred)[1]
         target, mask = y[:, :n_features], y[:, n_features:]
+        if sample_weight is not None:  # each observed entry weighs its row's weight
+            mask = mask * _per_sample(sample_weight, mask)
         return ops.sum(mask * ops.square(target - y_pred)) / ops.maximum(ops.sum(mask), 1.0)
 
     def get_config(self):
@@ -131,6 +139,12 @@ class MaskedAutoencoder(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**_deserialize_parts(config, ("encoder", "decoder", "noise")))
+
+
+def _per_sample(sample_weight, values):
+    """``sample_weight`` (one per row) shaped to broadcast against ``values``."""
+    sample_weight = ops.cast(sample_weight, values.dtype)
+    return ops.reshape(sample_weight, (-1,) + (1,) * (len(values.shape) - 1))
 
 
 def model_to_bytes(model):
