@@ -1,7 +1,6 @@
 """BaseAutoencoder: all the scikit-learn plumbing of skae's estimators, once."""
 
 import importlib.util
-import itertools
 import os
 import time
 import uuid
@@ -9,7 +8,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -17,23 +15,18 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     check_is_fitted,
-    validate_data,
 )
 
+from . import _scaling as scaling
 from ._layout import Rows, split_samples
-from ._streaming import ColumnStack, OutOfCoreRows, blocks, is_out_of_core
-
-# Sparse input is densified up to this many values (80 MB as float64).
-MAX_DENSIFIED_VALUES = 10_000_000
-
-# Output activations whose range is bounded: the data is mapped onto that range.
-_BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+from ._sample_weight import per_output, weighted_rows
+from ._streaming import ColumnStack, OutOfCoreRows, blocks
+from ._validation import validate_rows
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -223,9 +216,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """The fit template; ``continuing`` trains the fitted networks further."""
         X = self._validate_input(X, reset=not continuing)
         self._check_parameters()
-        from ._keras import builders, engine
+        from ._keras import builders, engine, models
 
-        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
+        X, y, sample_weight = weighted_rows(X, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if not continuing:
             self._fit_scaling(X, sample_weight)
@@ -240,7 +233,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             networks, noise, seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
         )
         if continuing:
-            _continue_from(self.model_, model, type(self).__name__)
+            models.continue_from(self.model_, model, type(self).__name__)
         else:
             self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
         for name in getattr(self, "_network_names", ()):  # a refit's earlier networks
@@ -257,7 +250,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 rows, weights = rows[:, :-1], rows[:, -1]
             extra = rows[:, n_input_columns:] if targets is not None else None
             batch = self._make_batch(rows[:, :n_input_columns], extra)
-            return batch if weights is None else (*batch, _per_output(weights, batch[1]))
+            return batch if weights is None else (*batch, per_output(weights, batch[1]))
 
         callbacks = engine.fit_callbacks(
             early_stopping=self.early_stopping and not incremental,
@@ -404,27 +397,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         the reconstruction error in the user's units up to one constant.
         Weights weigh the mean and the root mean square.
         """
-        # One pass for the range, then one for the moments, block by block:
-        # an out-of-core X is never read whole, an in-memory one never copied whole.
-        lo, hi = np.inf, -np.inf
-        for block in blocks(X):
-            lo, hi = min(lo, float(np.min(block))), max(hi, float(np.max(block)))
-        # Dividing by the largest magnitude first keeps huge values finite.
-        magnitude = max(abs(lo), abs(hi)) or 1.0
-        if self.output_activation in _BOUNDED_RANGES:
-            low, high = _BOUNDED_RANGES[self.output_activation]
-            lo, hi = lo / magnitude, hi / magnitude
-            span = (hi - lo) or 1.0
-            scale = span / (high - low)
-            offset = np.full(X.shape[1], lo - low * scale)
-        else:
-            offset, squares, total_weight = _mean_and_squared_deviations(
-                (np.asarray(block, dtype=np.float64) / magnitude for block in blocks(X)),
-                None if sample_weight is None else blocks(sample_weight),
-            )
-            scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
-        self.offset_ = offset * magnitude
-        self.scale_ = scale * magnitude
+        self.offset_, self.scale_ = scaling.statistics(X, sample_weight, self.output_activation)
 
     def _training_targets(self, X, y):
         """Targets beyond X itself: none for a plain autoencoder (y is ignored)."""
@@ -478,7 +451,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if not reset:
             check_is_fitted(self)
             self.layout_.check(sample_shape, type(self).__name__)
-        X = self._validate_rows(X, reset)
+        X = validate_rows(self, X, reset, self._ensure_all_finite)
         if reset:
             declared = getattr(self, spec.shape_parameter) if spec.shape_parameter else None
             self.layout_ = spec.resolve(X.shape[1], sample_shape, declared)
@@ -487,38 +460,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     self.__dict__.pop(spec.fitted_attribute, None)
                 else:
                     setattr(self, spec.fitted_attribute, self.layout_.network_shape)
-        return X
-
-    def _validate_rows(self, X, reset):
-        if is_out_of_core(X):
-            if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
-                raise ValueError(
-                    f"Found array with dim {len(X.shape)}. {type(self).__name__} expected "
-                    "a 2-D array of shape (n_samples, n_features)."
-                )
-            rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
-            # scikit-learn's checks (feature count, dtype) on the first row only;
-            # every later read is checked for NaN and infinity as it happens.
-            validate_data(self, rows[:1], reset=reset, dtype=[np.float64, np.float32])
-            return rows
-        try:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                accept_sparse=True,
-                dtype=[np.float64, np.float32],
-                ensure_all_finite=self._ensure_all_finite,
-            )
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise ValueError(
-                f"X must hold numbers only, but {exc}. Encode text or categorical "
-                "columns first (for example with OneHotEncoder)."
-            ) from exc
-        if sp.issparse(X):
-            X = _densify(X)
         return X
 
     def _training_data(self, X, targets, sample_weight):
@@ -531,7 +472,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if sample_weight is not None:
             extra.append(sample_weight[:, None].astype(np.float32))
         if isinstance(X, OutOfCoreRows):
-            data = StandardizedRows(X, self._standardize)
+            data = scaling.StandardizedRows(X, self._standardize)
             return ColumnStack(data, *extra) if extra else data
         data = self._standardize(X)
         return np.hstack([data, *extra]) if extra else data
@@ -641,113 +582,3 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-class StandardizedRows:
-    """Rows of an out-of-core X, standardised as each batch is read."""
-
-    def __init__(self, rows, standardize):
-        self.rows = rows
-        self.standardize = standardize
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, index):
-        return self.standardize(self.rows[index])
-
-
-def _mean_and_squared_deviations(blocks, weight_blocks=None):
-    """Per-column (weighted) mean, total squared deviation from it, total weight.
-
-    Blocks are merged with Chan et al.'s pairwise update, which is as exact as
-    the two-pass formula and reads each block once. Without weights every
-    row weighs 1.
-    """
-    weight_blocks = weight_blocks if weight_blocks is not None else itertools.repeat(None)
-    count, mean, squares = 0, 0.0, 0.0
-    for block, weights in zip(blocks, weight_blocks, strict=False):
-        if weights is None:
-            n = len(block)
-            block_mean = block.mean(axis=0)
-            block_squares = float(np.sum((block - block_mean) ** 2))
-        else:
-            n = float(np.sum(weights))
-            block_mean = weights @ block / n
-            block_squares = float(weights @ np.sum((block - block_mean) ** 2, axis=1))
-        delta = block_mean - mean
-        total = count + n
-        squares += block_squares + float(np.sum(delta**2)) * count * n / total
-        mean = mean + delta * (n / total)
-        count = total
-    return mean, squares, count
-
-
-def _weighted_rows(X, y, sample_weight):
-    """``(X, y, weights)`` without the rows of weight 0; weights None when all equal.
-
-    The weights are validated as scikit-learn validates them and divided by
-    their mean, so that only their ratios matter. Leaving the rows of weight 0
-    out (rather than weighing them 0) makes a fit exactly the fit without
-    them; equal weights take the unweighted path, so ``sample_weight=ones``
-    is exactly ``sample_weight=None``.
-    """
-    if sample_weight is None:
-        return X, y, None
-    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    kept = np.flatnonzero(weights > 0)
-    if len(kept) < len(weights):
-        X = X.select(kept) if isinstance(X, OutOfCoreRows) else X[kept]
-        y = None if y is None else _safe_indexing(y, kept)
-        weights = weights[kept]
-    if np.all(weights == weights[0]):
-        return X, y, None
-    return X, y, weights / np.mean(weights)
-
-
-def _per_output(weights, target):
-    """Row weights shaped for the loss of each output of ``target``.
-
-    Keras' losses reduce the last axis only: an image target's per-sample
-    loss is (rows, height, width), so the weights become (rows, 1, 1).
-    """
-    if isinstance(target, (tuple, list)):
-        return tuple(_per_output(weights, part) for part in target)
-    return weights.reshape((-1,) + (1,) * (np.ndim(target) - 2))
-
-
-def _continue_from(fitted, model, name):
-    """Give ``model`` the weights of ``fitted``, the model it continues training.
-
-    Raises a ValueError naming the difference when the current parameters
-    build networks of other shapes (``warm_start`` and ``partial_fit`` keep
-    the fitted architecture).
-    """
-    old = [tuple(w.shape) for w in fitted.weights]
-    new = [tuple(w.shape) for w in model.weights]
-    if old != new:
-        raise ValueError(
-            f"{name} cannot continue training (warm_start=True or partial_fit): the "
-            f"current parameters build networks with weights of shapes {new}, but the "
-            f"fitted networks have {old}. Keep n_components and the architecture "
-            "parameters of the first fit, or set warm_start=False to start again."
-        )
-    # The random generators' states too (sampling, noise), so that the draws
-    # continue rather than repeat, unless the noise parameters changed them.
-    if [tuple(v.shape) for v in fitted.variables] == [tuple(v.shape) for v in model.variables]:
-        for variable, value in zip(model.variables, fitted.variables, strict=True):
-            variable.assign(value)
-    else:
-        model.set_weights(fitted.get_weights())
-
-
-def _densify(X):
-    n_values = X.shape[0] * X.shape[1]
-    if n_values > MAX_DENSIFIED_VALUES:
-        raise TypeError(
-            f"A sparse matrix of shape {X.shape} ({n_values} values) is too large to "
-            f"densify; skae densifies sparse input only up to {MAX_DENSIFIED_VALUES} "
-            "values. Reduce it first (for example with TruncatedSVD) or pass a "
-            "dense array or memmap."
-        )
-    return X.toarray()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-import skae._base
+import skae._validation
 from skae import AutoencoderTransformer
 
 FAST = dict(epochs=2, hidden_layer_sizes=(4,), random_state=0)
@@ -64,7 +64,7 @@ def test_small_sparse_input_is_densified_large_is_a_type_error(monkeypatch):
     X = sp.random(40, 6, density=0.5, format="csr", random_state=0)
     ae = AutoencoderTransformer(n_components=2, **FAST).fit(X)
     np.testing.assert_allclose(ae.transform(X), ae.transform(X.toarray()), rtol=1e-6)
-    monkeypatch.setattr(skae._base, "MAX_DENSIFIED_VALUES", 100)
+    monkeypatch.setattr(skae._validation, "MAX_DENSIFIED_VALUES", 100)
     with pytest.raises(TypeError, match=r"sparse matrix of shape \(40, 6\).*too large to densify"):
         AutoencoderTransformer(n_components=2, **FAST).fit(X)
 

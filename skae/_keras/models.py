@@ -147,6 +147,31 @@ def _per_sample(sample_weight, values):
     return ops.reshape(sample_weight, (-1,) + (1,) * (len(values.shape) - 1))
 
 
+def continue_from(fitted, model, name):
+    """Give ``model`` the weights of ``fitted``, the model it continues training.
+
+    Raises a ValueError naming the difference when the current parameters
+    build networks of other shapes (``warm_start`` and ``partial_fit`` keep
+    the fitted architecture).
+    """
+    old = [tuple(w.shape) for w in fitted.weights]
+    new = [tuple(w.shape) for w in model.weights]
+    if old != new:
+        raise ValueError(
+            f"{name} cannot continue training (warm_start=True or partial_fit): the "
+            f"current parameters build networks with weights of shapes {new}, but the "
+            f"fitted networks have {old}. Keep n_components and the architecture "
+            "parameters of the first fit, or set warm_start=False to start again."
+        )
+    # The random generators' states too (sampling, noise), so that the draws
+    # continue rather than repeat, unless the noise parameters changed them.
+    if [tuple(v.shape) for v in fitted.variables] == [tuple(v.shape) for v in model.variables]:
+        for variable, value in zip(model.variables, fitted.variables, strict=True):
+            variable.assign(value)
+    else:
+        model.set_weights(fitted.get_weights())
+
+
 def model_to_bytes(model):
     """Serialise a model with Keras' own pickling (the ``.keras`` format)."""
     import pickle

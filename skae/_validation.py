@@ -1,0 +1,57 @@
+"""Rows as scikit-learn validates them: in memory, sparse (densified) or out of core."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import validate_data
+
+from ._streaming import OutOfCoreRows, is_out_of_core
+
+# Sparse input is densified up to this many values (80 MB as float64).
+MAX_DENSIFIED_VALUES = 10_000_000
+
+
+def validate_rows(estimator, X, reset, ensure_all_finite):
+    """X validated by scikit-learn for ``estimator``: a float array, or OutOfCoreRows."""
+    if is_out_of_core(X):
+        if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
+            raise ValueError(
+                f"Found array with dim {len(X.shape)}. {type(estimator).__name__} expected "
+                "a 2-D array of shape (n_samples, n_features)."
+            )
+        rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
+        # scikit-learn's checks (feature count, dtype) on the first row only;
+        # every later read is checked for NaN and infinity as it happens.
+        validate_data(estimator, rows[:1], reset=reset, dtype=[np.float64, np.float32])
+        return rows
+    try:
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            accept_sparse=True,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=ensure_all_finite,
+        )
+    except ValueError as exc:
+        if "could not convert" not in str(exc):
+            raise
+        raise ValueError(
+            f"X must hold numbers only, but {exc}. Encode text or categorical "
+            "columns first (for example with OneHotEncoder)."
+        ) from exc
+    if sp.issparse(X):
+        X = densify(X)
+    return X
+
+
+def densify(X):
+    """A dense copy of sparse X, refused above :data:`MAX_DENSIFIED_VALUES`."""
+    n_values = X.shape[0] * X.shape[1]
+    if n_values > MAX_DENSIFIED_VALUES:
+        raise TypeError(
+            f"A sparse matrix of shape {X.shape} ({n_values} values) is too large to "
+            f"densify; skae densifies sparse input only up to {MAX_DENSIFIED_VALUES} "
+            "values. Reduce it first (for example with TruncatedSVD) or pass a "
+            "dense array or memmap."
+        )
+    return X.toarray()
