@@ -2,9 +2,14 @@
 
 import argparse
 import ast
+import contextlib
+import importlib.util
+import os
+import re
 import runpy
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ESTIMATORS = (
@@ -19,6 +24,64 @@ METHODS = ("transform", "inverse_transform", "predict", "score_samples", "decisi
 
 class UsageError(Exception):
     """A mistake in the command line's input, reported without a traceback."""
+
+
+# What TensorFlow's C++ runtime (and XLA's) print while starting on a machine
+# without a GPU: information, not problems. Anything else still gets through.
+_STARTUP_NOISE = re.compile(
+    r"^(?:[IW]\d{4} "  # absl INFO / WARNING lines
+    r"|E\d{4} .*(?:cuInit|cuda_platform|cuda_dnn|cuda_blas|cuda_fft|CUDA)"  # no GPU here
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|To enable the following instructions:"
+    r"|.*rebuild TensorFlow with the appropriate compiler flags)"
+)
+
+
+def is_startup_noise(line):
+    """Whether a line of stderr is the native runtimes' start-up chatter."""
+    return bool(_STARTUP_NOISE.match(line))
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered():
+    """Hold back the start-up chatter that native code writes to stderr (fd 2).
+
+    C++ logging writes to the file descriptor, past ``sys.stderr``, so fd 2
+    points at a temporary file meanwhile; afterwards it is restored and every
+    captured line that is not start-up noise is written out.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if not is_startup_noise(line):
+                    print(line, file=sys.stderr)
+
+
+def _start_keras_quietly():
+    """Import Keras and start its backend's runtime with the start-up chatter held back.
+
+    The command line is an application: it may do this around its own
+    import; the library never redirects anything.
+    """
+    from skae._keras import import_keras
+
+    with _native_stderr_filtered():
+        keras = import_keras()
+        # Devices are found on first use: the "no GPU" lines come from here.
+        keras.ops.convert_to_numpy(keras.ops.ones(1) + 1)
+        # On other backends Keras still imports TensorFlow, where installed,
+        # the first time it serialises a model (a fit does): do it now.
+        if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
+            import tensorflow  # noqa: F401
 
 
 def _load_data(path):
@@ -113,7 +176,13 @@ def _bench(args):
         print(f"== {script.name}", flush=True)
         # Each in a fresh process of this interpreter: the installed skae, and
         # no state (threads, compiled functions) carried from one to the next.
-        subprocess.run([sys.executable, str(script)], check=True)
+        # Its stderr is passed on without the native runtimes' start-up lines.
+        process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+        for line in process.stderr:
+            if not is_startup_noise(line):
+                sys.stderr.write(line)
+        if process.wait() != 0:
+            raise subprocess.CalledProcessError(process.returncode, process.args)
 
 
 def _demo(args):
@@ -209,6 +278,8 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "bench":  # bench runs each script in a process of its own
+        _start_keras_quietly()
     try:
         args.func(args)
     except UsageError as exc:

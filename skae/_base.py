@@ -79,6 +79,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Whether training mirrors a seeded half of each batch of images.
     ``_encode(self, X)``
         What ``transform`` returns for validated rows X (float arrays).
+
+    Examples
+    --------
+    Every skae autoencoder is one, and shares its public methods:
+
+    >>> from skae import BaseAutoencoder, SequenceAutoencoder, VAETransformer
+    >>> issubclass(VAETransformer, BaseAutoencoder)
+    True
+    >>> SequenceAutoencoder.partial_fit is BaseAutoencoder.partial_fit
+    True
     """
 
     _parameter_constraints: dict = {

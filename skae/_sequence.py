@@ -273,6 +273,16 @@ def make_windows(series, window, *, stride=1, n_future=0):
     X : ndarray of shape (n_windows, window, n_features)
     y : ndarray of shape (n_windows, n_future, n_features)
         Only when ``n_future > 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae import make_windows
+    >>> X, y = make_windows(np.arange(10.0), window=4, n_future=2)
+    >>> X.shape, y.shape
+    ((5, 4, 1), (5, 2, 1))
+    >>> X[1].ravel(), y[1].ravel()
+    (array([1., 2., 3., 4.]), array([5., 6.]))
     """
     series = np.asarray(series, dtype=np.float64)
     if series.ndim == 1:
@@ -317,6 +327,18 @@ def windows_to_timeline(values, n_timesteps, window, *, stride=1):
     -------
     timeline : ndarray of shape (n_timesteps,)
         The mean over the windows covering each time point (NaN where none does).
+
+    Examples
+    --------
+    A score per window (say, each window's reconstruction error), spread
+    back over the time points each window covers:
+
+    >>> import numpy as np
+    >>> from skae import make_windows, windows_to_timeline
+    >>> series = np.arange(6.0)
+    >>> windows = make_windows(series, window=3)
+    >>> windows_to_timeline(windows.mean(axis=(1, 2)), len(series), window=3)
+    array([1. , 1.5, 2. , 3. , 3.5, 4. ])
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:

@@ -13,6 +13,13 @@ def load_digits_scaled():
     -------
     X : ndarray of shape (1797, 64)
     y : ndarray of shape (1797,)
+
+    Examples
+    --------
+    >>> from skae.datasets import load_digits_scaled
+    >>> X, y = load_digits_scaled()
+    >>> X.shape, float(X.max())
+    ((1797, 64), 1.0)
     """
     from sklearn.datasets import load_digits
 
@@ -21,7 +28,17 @@ def load_digits_scaled():
 
 
 def shared_data_dir():
-    """The project's read-only data folder (``$SKAE_DATA`` or ``../shared/data``)."""
+    """The project's read-only data folder (``$SKAE_DATA`` or ``../shared/data``).
+
+    Examples
+    --------
+    >>> import os
+    >>> from skae.datasets import shared_data_dir
+    >>> os.environ["SKAE_DATA"] = "/data/faces"
+    >>> str(shared_data_dir())
+    '/data/faces'
+    >>> del os.environ["SKAE_DATA"]
+    """
     if "SKAE_DATA" in os.environ:
         return Path(os.environ["SKAE_DATA"])
     return Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -45,6 +62,20 @@ def load_lfw_npz(resize=0.4, path=None):
     images : ndarray of shape (1288, h, w), float32
     target : ndarray of shape (1288,)
     target_names : ndarray of str
+
+    Examples
+    --------
+    The arrays are plain ``.npz`` files; here a two-face stand-in:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skae.datasets import load_lfw_npz
+    >>> path = os.path.join(tempfile.mkdtemp(), "faces.npz")
+    >>> np.savez(path, images=np.zeros((2, 50, 37), np.float32), target=np.array([0, 1]),
+    ...          target_names=np.array(["Ariel Sharon", "Colin Powell"]))
+    >>> images, target, names = load_lfw_npz(path=path)
+    >>> images.shape, list(names)
+    ((2, 50, 37), [np.str_('Ariel Sharon'), np.str_('Colin Powell')])
     """
     path = Path(path) if path else shared_data_dir() / f"lfw_people_min70_resize{resize}.npz"
     if not path.exists():
@@ -71,6 +102,24 @@ def load_lfw(data_home=None, resize=0.4, min_faces_per_person=70):
     target_names : ndarray of str
     source : str
         Which of the three gave the data.
+
+    Examples
+    --------
+    With no LFW data in scikit-learn's data home, the arrays in ``SKAE_DATA``
+    are used (here a two-face stand-in):
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skae.datasets import load_lfw
+    >>> folder = tempfile.mkdtemp()
+    >>> np.savez(os.path.join(folder, "lfw_people_min70_resize0.4.npz"),
+    ...          images=np.zeros((2, 50, 37), np.float32), target=np.array([0, 1]),
+    ...          target_names=np.array(["Ariel Sharon", "Colin Powell"]))
+    >>> os.environ["SKAE_DATA"] = folder
+    >>> images, target, names, source = load_lfw(data_home=folder)
+    >>> images.shape, source
+    ((2, 50, 37), 'shared .npz arrays')
+    >>> del os.environ["SKAE_DATA"]
     """
     from sklearn.datasets import fetch_lfw_people
 
@@ -98,6 +147,13 @@ def load_co2_weekly():
     -------
     series : ndarray of shape (2284,)
     dates : ndarray of datetime64
+
+    Examples
+    --------
+    >>> from skae.datasets import load_co2_weekly
+    >>> series, dates = load_co2_weekly()
+    >>> series.shape, str(dates[0])[:10], round(float(series[0]), 1)
+    ((2284,), '1958-03-29', 316.1)
     """
     try:
         from statsmodels.datasets import co2

@@ -46,6 +46,18 @@ def plot_reconstructions(estimator, X, *, n_samples=8, image_shape=None, ax=None
     Returns
     -------
     ax : matplotlib Axes
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> from skae.plotting import plot_reconstructions
+    >>> X = load_digits().data
+    >>> ae = AutoencoderTransformer(n_components=8, epochs=3, random_state=0).fit(X)
+    >>> ax = plot_reconstructions(ae, X, n_samples=6, image_shape=(8, 8))
+    >>> ax.get_title()
+    'originals (top), AutoencoderTransformer (bottom)'
     """
     check_is_fitted(estimator)
     X = np.asarray(X)[:n_samples]
@@ -93,6 +105,18 @@ def plot_latent(estimator, X, y=None, *, dims=(0, 1), ax=None):
     Returns
     -------
     ax : matplotlib Axes
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> from skae.plotting import plot_latent
+    >>> X, y = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(n_components=2, epochs=3, random_state=0).fit(X)
+    >>> ax = plot_latent(ae, X, y)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('z0', 'z1')
     """
     check_is_fitted(estimator)
     Z = np.asarray(estimator.transform(X))
@@ -121,6 +145,17 @@ def plot_history(estimator, *, ax=None):
     Returns
     -------
     ax : matplotlib Axes
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> from skae.plotting import plot_history
+    >>> X = load_digits().data
+    >>> ae = AutoencoderTransformer(n_components=4, epochs=3, random_state=0).fit(X)
+    >>> [line.get_label() for line in plot_history(ae).get_lines()]
+    ['loss', 'val_loss']
     """
     check_is_fitted(estimator, "history_")
     ax = _axes(ax)
@@ -148,6 +183,20 @@ def plot_reconstruction_curve(estimators, X, *, ax=None):
     Returns
     -------
     ax : matplotlib Axes
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> from sklearn.decomposition import PCA
+    >>> from skae.plotting import plot_reconstruction_curve
+    >>> X = load_digits().data
+    >>> models = [PCA(n).fit(X) for n in (2, 4)] + [
+    ...     AutoencoderTransformer(n, epochs=3, random_state=0).fit(X) for n in (2, 4)
+    ... ]
+    >>> sorted(line.get_label() for line in plot_reconstruction_curve(models, X).get_lines())
+    ['AutoencoderTransformer', 'PCA']
     """
     X = np.asarray(X, dtype=np.float64)
     total = np.sum((X - X.mean(axis=0)) ** 2)

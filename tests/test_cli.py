@@ -108,3 +108,49 @@ def test_help_runs_as_a_module():
     assert out.returncode == 0
     for command in ("demo", "bench", "fit", "transform"):
         assert command in out.stdout
+
+
+def _run_cli(*args, cwd):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run(
+        [sys.executable, "-m", "skae", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
+
+
+def _noise(stderr):
+    return [
+        line
+        for line in stderr.splitlines()
+        if "E0000" in line or "I0000" in line or "retracing" in line or "absl::" in line
+    ]
+
+
+def test_command_line_prints_no_tensorflow_start_up_noise(data_files):
+    """Fresh processes, as a user runs them: only skae's own lines."""
+    fitted = _run_cli(
+        "fit", "AutoencoderTransformer", "X.csv", "-p", "epochs=200", "-o", "m.joblib",
+        cwd=data_files,
+    )  # fmt: skip
+    assert fitted.returncode == 0, fitted.stderr
+    assert _noise(fitted.stderr) == [], fitted.stderr
+    assert fitted.stderr.strip() == "", fitted.stderr  # not even a ConvergenceWarning
+    transformed = _run_cli("transform", "m.joblib", "X.npy", "-o", "Z.npy", cwd=data_files)
+    assert transformed.returncode == 0, transformed.stderr
+    assert _noise(transformed.stderr) == [], transformed.stderr
+    assert np.load(data_files / "Z.npy").shape == (40, 8)
+
+
+def test_command_line_keeps_real_errors_visible(data_files):
+    from skae.__main__ import is_startup_noise
+
+    assert is_startup_noise("I0000 00:00:1.0 1 port.cc:153] oneDNN custom operations are on.")
+    assert is_startup_noise(
+        "E0000 00:00:1.0 1 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error"
+    )
+    assert not is_startup_noise("E0000 00:00:1.0 1 op_kernel.cc:1] Out of memory")
+    assert not is_startup_noise("Traceback (most recent call last):")
+    failed = _run_cli("fit", "AutoencoderTransformer", "missing.csv", cwd=data_files)
+    assert failed.returncode == 2
+    assert "data file 'missing.csv' does not exist" in failed.stderr

@@ -173,14 +173,28 @@ def continue_from(fitted, model, name):
 
 
 def model_to_bytes(model):
-    """Serialise a model with Keras' own pickling (the ``.keras`` format)."""
+    """The model's configuration and its variables' values, pickled.
+
+    Not Keras' own pickling, which also saves the compile state: the
+    estimator keeps the optimizer's state itself (``_optimizer_state``), and
+    a compiled model whose optimizer was never built (the TensorFlow engine
+    trains a worker's) would warn on every load that the optimizer's
+    variables do not match.
+    """
     import pickle
 
-    return pickle.dumps(model)
+    values = [keras.ops.convert_to_numpy(v) for v in model.variables]
+    return pickle.dumps(
+        {"config": keras.saving.serialize_keras_object(model), "variables": values}
+    )
 
 
 def model_from_bytes(data):
     """Inverse of :func:`model_to_bytes` (skae's layers are registered on import)."""
     import pickle
 
-    return pickle.loads(data)
+    state = pickle.loads(data)
+    model = keras.saving.deserialize_keras_object(state["config"])
+    for variable, value in zip(model.variables, state["variables"], strict=True):
+        variable.assign(value)
+    return model
