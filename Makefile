@@ -1,4 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both set up from nothing.
+# `make docs` builds the documentation site (running the gallery) into docs/_build/html.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,7 +13,7 @@ JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread
 # What `make test` also runs on the JAX backend (the whole suite: `make test-jax`).
 JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py
 
-.PHONY: install demo test test-jax bench lint format clean
+.PHONY: install demo test test-jax docs bench lint format clean
 
 install: $(STAMP)
 
@@ -25,8 +26,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(PY) -m skae demo
 
+# The tests and the docstrings' Examples (doctest; skae/_keras holds no public
+# API and imports a backend), then the docs without running the gallery, with
+# warnings as errors, so that a broken reference fails.
 test: install
-	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) --doctest-modules tests skae --ignore=skae/_keras
+	$(PY) -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html-check
 	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow" $(JAX_SUBSET)
 
 # The test suite on Keras' JAX backend, in its own environment; the tests
@@ -39,6 +44,10 @@ $(JAX_STAMP): pyproject.toml
 
 test-jax: $(JAX_STAMP)
 	$(JAX_ENV) $(JAX_VENV)/bin/python -m pytest $(PYTEST_ARGS) -m "not tensorflow"
+
+docs: install
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
 
 bench: install
 	$(PY) -m skae bench
@@ -54,3 +63,4 @@ format: install
 
 clean:
 	rm -rf $(VENV) $(JAX_VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf docs/_build docs/generated docs/auto_examples docs/sg_execution_times.rst

@@ -1,6 +1,8 @@
-"""Rewrite README.md's result tables from the JSON in benchmarks/results/.
+"""Rewrite the result tables from the JSON in benchmarks/results/.
 
-Each table sits between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->``.
+In README.md each table sits between ``<!-- results:NAME -->`` and
+``<!-- /results:NAME -->``; the documentation includes the same tables from
+``docs/results/NAME.md``, written here too.
 """
 
 import json
@@ -9,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+DOCS_RESULTS = ROOT / "docs" / "results"
 
 
 def load(name):
@@ -227,10 +230,15 @@ RENDERERS = {
 
 def main():
     readme = (ROOT / "README.md").read_text()
+    DOCS_RESULTS.mkdir(exist_ok=True)
     for name, render in RENDERERS.items():
         data = load(name)
         if data is None:
             continue
+        (DOCS_RESULTS / f"{name}.md").write_text(
+            f"<!-- written by benchmarks/update_readme.py from results/{name}.json -->\n\n"
+            f"{render(data)}\n"
+        )
         pattern = re.compile(
             rf"(<!-- results:{name} -->)\n.*?(<!-- /results:{name} -->)", re.DOTALL
         )
@@ -238,7 +246,7 @@ def main():
             lambda m, d=data, r=render: f"{m.group(1)}\n{r(d)}\n{m.group(2)}", readme
         )
     (ROOT / "README.md").write_text(readme)
-    print("README.md tables updated")
+    print("README.md tables and docs/results/ updated")
 
 
 if __name__ == "__main__":

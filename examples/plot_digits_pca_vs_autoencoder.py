@@ -7,10 +7,12 @@ by PCA (the best *linear* 8-dimensional code) and by
 :class:`skae.AutoencoderTransformer` (a non-linear one). The autoencoder is
 used exactly as PCA is: ``fit``, ``transform``, ``inverse_transform``.
 
-Run: ``python examples/plot_digits_pca_vs_autoencoder.py [--output FILE]``.
+Run: ``python examples/plot_digits_pca_vs_autoencoder.py [--output FILE]``
+(default: ``output/digits_pca_vs_autoencoder.png``).
 """
 
 import argparse
+from pathlib import Path
 
 import matplotlib
 
@@ -23,8 +25,8 @@ from sklearn.model_selection import train_test_split
 
 from skae import AutoencoderTransformer
 
-parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-parser.add_argument("--output", default="digits_pca_vs_autoencoder.png")
+parser = argparse.ArgumentParser(description="PCA vs an autoencoder on handwritten digits.")
+parser.add_argument("--output", default="output/digits_pca_vs_autoencoder.png")
 args = parser.parse_args()
 
 X = load_digits().data / 16.0
@@ -50,5 +52,6 @@ for r, (name, images) in enumerate(rows.items()):
     axes[r, 0].set_title(name + mse, loc="left", fontsize=9)
 fig.suptitle("Held-out digits reconstructed from 8 latent values")
 fig.tight_layout()
+Path(args.output).parent.mkdir(parents=True, exist_ok=True)
 fig.savefig(args.output, dpi=110)
 print(f"saved {args.output}")

@@ -28,6 +28,7 @@ the script end to end in a few minutes). Also: ``python -m skae demo --dataset l
 
 import argparse
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -53,6 +54,8 @@ parser.add_argument("--data-home", default=None, help="scikit-learn data home ho
 parser.add_argument("--output-dir", default="output", help="where the figures go")
 parser.add_argument("--quick", action="store_true", help="few epochs: a fast end-to-end check")
 args = parser.parse_args()
+# The documentation build (SKAE_DOCS_BUILD=1) runs the quick configuration.
+args.quick = args.quick or os.environ.get("SKAE_DOCS_BUILD") == "1"
 output_dir = Path(args.output_dir)
 output_dir.mkdir(parents=True, exist_ok=True)
 

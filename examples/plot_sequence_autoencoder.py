@@ -1,6 +1,6 @@
 """
 An LSTM autoencoder on weekly CO2: reconstruct, forecast, find anomalies
-=======================================================================
+========================================================================
 
 :class:`skae.SequenceAutoencoder` on the weekly Mauna Loa CO2 record that
 ships with statsmodels. The series is cut into overlapping one-year windows

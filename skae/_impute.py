@@ -127,7 +127,7 @@ log_dir, verbose, random_state
         Fitted indicator when ``add_indicator=True``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during fit, when X has string column names.
 
     See Also

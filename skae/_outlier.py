@@ -51,7 +51,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ``decision_function = score_samples - offset_``; negative is an outlier.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during fit, when X has string column names.
 
     See Also

@@ -46,6 +46,7 @@ def plot_reconstructions(estimator, X, *, n_samples=8, image_shape=None, ax=None
     Returns
     -------
     ax : matplotlib Axes
+
     Examples
     --------
     >>> import matplotlib
@@ -105,6 +106,7 @@ def plot_latent(estimator, X, y=None, *, dims=(0, 1), ax=None):
     Returns
     -------
     ax : matplotlib Axes
+
     Examples
     --------
     >>> import matplotlib
@@ -145,6 +147,7 @@ def plot_history(estimator, *, ax=None):
     Returns
     -------
     ax : matplotlib Axes
+
     Examples
     --------
     >>> import matplotlib
@@ -183,6 +186,7 @@ def plot_reconstruction_curve(estimators, X, *, ax=None):
     Returns
     -------
     ax : matplotlib Axes
+
     Examples
     --------
     >>> import matplotlib

@@ -184,9 +184,7 @@ def model_to_bytes(model):
     import pickle
 
     values = [keras.ops.convert_to_numpy(v) for v in model.variables]
-    return pickle.dumps(
-        {"config": keras.saving.serialize_keras_object(model), "variables": values}
-    )
+    return pickle.dumps({"config": keras.saving.serialize_keras_object(model), "variables": values})
 
 
 def model_from_bytes(data):
