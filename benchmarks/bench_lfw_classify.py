@@ -50,7 +50,7 @@ IMAGE = (50, 37)
 def families(quick):
     """``{name: (reducer, reducer grid)}``, cheapest first."""
     epochs = 2 if quick else 300
-    conv_epochs = 2 if quick else 60
+    conv_epochs = 2 if quick else 100
     dense = AutoencoderTransformer(
         hidden_layer_sizes=(512,), epochs=epochs, batch_size=64, random_state=0
     )
@@ -68,11 +68,15 @@ def families(quick):
         "PCA": (PCA(whiten=True, random_state=0), {"reduce__n_components": [100, 150, 200]}),
         "AutoencoderTransformer": (
             dense,
-            {
-                "reduce__n_components": [150, 256],
-                "reduce__noise": [None, "gaussian"],
-                "reduce__noise_level": [0.3],
-            },
+            [
+                {
+                    "reduce__n_components": [150, 256],
+                    "reduce__noise": [None, "gaussian"],
+                    "reduce__noise_level": [0.3],
+                },
+                # Linear encoder and decoder: the codes span PCA's subspace.
+                {"reduce__n_components": [150], "reduce__hidden_layer_sizes": [()]},
+            ],
         ),
         "ConvAutoencoder": (
             conv,
@@ -80,12 +84,17 @@ def families(quick):
         ),
         "VAETransformer": (vae, {"reduce__n_components": [150]}),
     }
+    grids = {name: (reducer, _as_list(grid)) for name, (reducer, grid) in grids.items()}
     if quick:
         grids = {
-            name: (reducer, {key: values[:1] for key, values in grid.items()})
+            name: (reducer, [{key: values[:1] for key, values in grid[0].items()}])
             for name, (reducer, grid) in grids.items()
         }
     return grids
+
+
+def _as_list(grid):
+    return grid if isinstance(grid, list) else [grid]
 
 
 def run_family(name, reducer, reducer_grid, X_train, y_train, X_test, y_test, quick, cache):
@@ -93,9 +102,10 @@ def run_family(name, reducer, reducer_grid, X_train, y_train, X_test, y_test, qu
         [("reduce", reducer), ("post", StandardScaler()), ("svc", SVC(class_weight="balanced"))],
         memory=cache,
     )
-    grid = {**reducer_grid, "post": POST, **SVC_GRID}
+    rest = {"post": POST, **SVC_GRID}
     if quick:
-        grid = {**reducer_grid, "post": POST[:1], "svc__C": [10], "svc__gamma": ["scale"]}
+        rest = {"post": POST[:1], "svc__C": [10], "svc__gamma": ["scale"]}
+    grid = [{**part, **rest} for part in reducer_grid]
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     search = GridSearchCV(pipeline, grid, cv=folds, n_jobs=1, refit=True)
     start = time.perf_counter()
@@ -129,7 +139,8 @@ def run_family(name, reducer, reducer_grid, X_train, y_train, X_test, y_test, qu
             }
         )
         print(
-            f"{name:24s} {key:60s} CV {score:.3f} +- {std:.3f}  test {rows[-1]['test_accuracy']:.3f}",
+            f"{name:24s} {key:60s} CV {score:.3f} +- {std:.3f}  "
+            f"test {rows[-1]['test_accuracy']:.3f}",
             flush=True,
         )
     best = search.best_estimator_
@@ -151,9 +162,7 @@ def main():
     args = parser.parse_args()
     images, target, names = load_lfw_npz(resize=0.4)
     X = images.reshape(len(images), -1).astype(np.float64)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, target, test_size=0.25, random_state=42
-    )
+    X_train, X_test, y_train, y_test = train_test_split(X, target, test_size=0.25, random_state=42)
     chosen = [name for name in args.families.split(",") if name]
     previous = RESULTS / "lfw_classify.json"
     done = json.loads(previous.read_text())["families"] if chosen and previous.exists() else []

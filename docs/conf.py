@@ -12,8 +12,6 @@ import skae
 ROOT = Path(__file__).resolve().parents[1]
 # The examples run from their own folder; the benchmarks' figures live here.
 os.environ.setdefault("MPLBACKEND", "Agg")
-# Smaller configurations of the slowest examples for the docs build (read by them).
-os.environ.setdefault("SKAE_DOCS_BUILD", "1")
 
 project = "skae"
 author = "the skae developers"
