@@ -265,3 +265,17 @@ def test_out_of_core_input_of_the_wrong_dimension_is_an_error(tmp_path, digits32
             AutoencoderTransformer(**FAST).fit(write_memmap(tmp_path, X, f"dim{X.ndim}.npy"))
         with pytest.raises(ValueError, match=message):
             AutoencoderTransformer(**FAST).fit(X)
+
+
+def test_weighted_memmap_fit_equals_the_in_memory_fit(tmp_path, digits):
+    """Weights on an out-of-core X: rows of weight 0 are skipped as they are read."""
+    X = digits[0][:400]
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, size=len(X))
+    weights[::5] = 0
+    params = dict(n_components=4, epochs=3, early_stopping=False, random_state=0)
+    streamed = AutoencoderTransformer(**params).fit(
+        write_memmap(tmp_path, X), sample_weight=weights
+    )
+    in_memory = AutoencoderTransformer(**params).fit(X, sample_weight=weights)
+    np.testing.assert_allclose(streamed.offset_, in_memory.offset_, rtol=1e-12)
+    np.testing.assert_allclose(streamed.transform(X), in_memory.transform(X), rtol=1e-5, atol=1e-6)
