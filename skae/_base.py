@@ -228,6 +228,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._check_parameters()
         from ._keras import builders, engine, models
 
+        # Resolved once, before anything is built: a bad name fails here.
+        optimizer = builders.resolve_optimizer(self.optimizer, self.learning_rate)
         X, y, sample_weight = weighted_rows(X, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if not continuing:
@@ -279,7 +281,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 val_rows=val_rows,
                 batch_size=self.batch_size,
                 epochs=1 if incremental else self.epochs,
-                optimizer=builders.resolve_optimizer(self.optimizer, self.learning_rate),
+                optimizer=optimizer,
                 loss=self._keras_loss(),
                 seed=seed,
                 callbacks=callbacks,
@@ -393,7 +395,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         builders.resolve_activation("activation", self.activation)
         builders.resolve_activation("output_activation", self.output_activation)
-        builders.resolve_optimizer(self.optimizer, self.learning_rate)
         for name in ("encoder", "decoder"):
             builders.check_network_function(name, getattr(self, name))
 

@@ -23,14 +23,17 @@ def resolve_optimizer(value, learning_rate):
     the object the user passed is never trained (its own learning rate is kept).
     """
     if isinstance(value, str):
+        # One instance, made from a config: on TensorFlow every optimizer
+        # object keeps some memory for the life of the process (measured).
         try:
-            optimizer_class = type(keras.optimizers.get(value))
-        except ValueError as exc:
+            return keras.optimizers.get(
+                {"class_name": value, "config": {"learning_rate": learning_rate}}
+            )
+        except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"optimizer={value!r} is not a Keras optimizer; use a name such as "
                 "'adam', 'adamw', 'sgd', 'rmsprop' or 'nadam', or an optimizer instance."
             ) from exc
-        return optimizer_class(learning_rate=learning_rate)
     return type(value).from_config(value.get_config())
 
 
