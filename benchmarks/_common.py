@@ -18,7 +18,14 @@ def quiet_tensorflow():
 
 def save(name, payload):
     """Write ``payload`` with machine facts to ``results/<name>.json``; return the path."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    def version(package):
+        try:
+            return installed_version(package)
+        except PackageNotFoundError:  # the device machine has JAX but no TensorFlow
+            return None
 
     RESULTS.mkdir(exist_ok=True)
     payload = {
@@ -30,6 +37,7 @@ def save(name, payload):
             "keras": version("keras"),
             "tensorflow": version("tensorflow"),
             "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+            "jax": version("jax"),
             "scikit-learn": version("scikit-learn"),
         },
         **payload,

@@ -4,31 +4,46 @@ CPU table (issue "Training engine"): digits, 1347 training rows x 64 (75/25
 split, random_state=42), network 64-128-8-128-64, Adam 1e-3, batch 32,
 30 epochs, no validation or early stopping. Each line runs in its own fresh
 process (the backend is fixed per process); the time is the fit alone,
-imports excluded, so it includes compiling. Lines:
+imports excluded (Keras imported and its backend started before the clock,
+for skae too, which otherwise imports Keras in its first fit), so it
+includes compiling. Lines:
 
 - ``MLPRegressor(hidden_layer_sizes=(128, 8, 128))`` fitted X -> X;
 - a bare JAX loop: ``jit(lax.scan)`` over each epoch's batches, data on the
   device, Adam written out (the reference for what the machine can do);
 - Keras ``Model.fit`` on arrays, on JAX and on TensorFlow;
-- skae's ``AutoencoderTransformer`` with the same settings, on both backends.
+- skae's ``AutoencoderTransformer`` with the same settings, on both backends,
+  and on JAX once more in a second process with JAX's persistent compilation
+  cache filled by a first (what a script run again, or a search's later
+  worker, pays).
 
 Then skae's defaults (``AutoencoderTransformer(n_components=8)``) on digits:
 fit time and held-out MSE beside PCA(8), and the README's ``GridSearchCV``
 example (3 candidates x 5 folds + refit) beside the same search with
 ``PCA()``, counting TensorFlow retracing warnings. Writes
-results/engine.json. ``--device gpu`` is for a machine with a GPU (not run
-here: no device was lent to the session that wrote this).
+results/engine.json.
+
+``--device gpu`` runs the GPU section instead (JAX backend, a machine with a
+GPU; writes results/engine_gpu.json): 60,000 x 784 rows (digits upscaled to
+24 x 24 and shifted at random in 28 x 28), a dense 784-256-32 autoencoder at
+batch 256 (and ``transform`` of 100,000 rows) and at batch 32, a
+ConvAutoencoder(64) on the LFW faces, and a VAETransformer(32); each per
+epoch after a compiling epoch, on the GPU and on the same machine's CPU
+(``JAX_PLATFORMS=cpu``, all cores), one process each. The LFW arrays are
+read from ``$SKAE_DATA`` (copy them into the checkout for the device).
 """
 
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
 
 EPOCHS, BATCH = 30, 32
+WARM_CACHE_ROW = "skae, JAX, compilation cache warm"
 BACKEND_ENV = {
     "jax": {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false"},
     "tensorflow": {"KERAS_BACKEND": "tensorflow"},
@@ -146,8 +161,23 @@ def case_keras():
     return seconds, float(np.mean((Xte - model.predict(Xte, verbose=0)) ** 2))
 
 
+def import_keras():
+    """Import Keras and its backend before the clock starts (skae imports it lazily, in fit)."""
+    import keras
+
+    keras.ops.zeros(1)  # starts the backend's runtime, as building a model does for plain Keras
+    if os.environ.get("SKAE_BENCH_JAX_CACHE"):
+        import jax
+
+        jax.config.update("jax_compilation_cache_dir", os.environ["SKAE_BENCH_JAX_CACHE"])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
 def case_skae():
     from skae import AutoencoderTransformer
+
+    import_keras()
 
     Xtr, Xte, _, _ = digits()
     ae = AutoencoderTransformer(
@@ -169,6 +199,7 @@ def case_skae_defaults():
 
     from skae import AutoencoderTransformer
 
+    import_keras()
     Xtr, Xte, _, _ = digits()
     ae = AutoencoderTransformer(n_components=8, random_state=0)
     start = time.perf_counter()
@@ -199,6 +230,8 @@ def case_grid_search(reducer):
             if "retracing" in record.getMessage():
                 Count.retracing += 1
 
+    if reducer == "skae":
+        import_keras()
     logging.getLogger("tensorflow").addHandler(Count())
     X, y = load_digits(return_X_y=True)
     step = AutoencoderTransformer(random_state=0) if reducer == "skae" else PCA()
@@ -209,6 +242,104 @@ def case_grid_search(reducer):
         search = GridSearchCV(pipe, {"reduce__n_components": [4, 8, 16]}).fit(X, y)
     seconds = time.perf_counter() - start
     return seconds, float(search.best_score_), Count.retracing
+
+
+# --- GPU section: run with --device gpu on a machine with a GPU (JAX backend) ---
+GPU_ROWS, GPU_EPOCHS, TRANSFORM_ROWS = 60_000, 3, 100_000
+
+
+def mnist_like(n_rows, seed=0):
+    """``n_rows`` x 784 float32: digits upscaled 3x to 24 x 24, shifted at random in 28 x 28."""
+    from sklearn.datasets import load_digits
+
+    rng = np.random.default_rng(seed)
+    digits = load_digits().images / 16.0
+    big = np.kron(digits, np.ones((3, 3)))  # (1797, 24, 24)
+    X = np.zeros((n_rows, 28, 28), np.float32)
+    picks = rng.integers(len(big), size=n_rows)
+    shifts = rng.integers(5, size=(n_rows, 2))
+    for i, (pick, (dy, dx)) in enumerate(zip(picks, shifts, strict=True)):
+        X[i, dy : dy + 24, dx : dx + 24] = big[pick]
+    return X.reshape(n_rows, 784)
+
+
+def timed_epochs(estimator, X, epochs):
+    """Seconds per epoch of ``estimator`` on ``X``, after a one-epoch fit that compiles."""
+    estimator.set_params(epochs=1).fit(X)
+    estimator.set_params(epochs=epochs)
+    start = time.perf_counter()
+    estimator.fit(X)
+    return (time.perf_counter() - start) / epochs
+
+
+def gpu_case(what):
+    """One line of the GPU section on this process's device (``JAX_PLATFORMS`` picks it)."""
+    import jax
+
+    from skae import AutoencoderTransformer, ConvAutoencoder, VAETransformer
+
+    import_keras()
+    n_rows = int(os.environ.get("SKAE_BENCH_GPU_ROWS", GPU_ROWS))
+    epochs = int(os.environ.get("SKAE_BENCH_GPU_EPOCHS", GPU_EPOCHS))
+    fixed = dict(validation_fraction=0.0, early_stopping=False, random_state=0)
+    result = {"device": str(jax.devices()[0]), "rows": n_rows}
+    if what.startswith("dense"):
+        batch = int(what.split("_")[1])
+        X = mnist_like(n_rows)
+        ae = AutoencoderTransformer(32, hidden_layer_sizes=(256,), batch_size=batch, **fixed)
+        result["epoch_s"] = timed_epochs(ae, X, epochs)
+        if batch == 256:
+            many = np.concatenate([X] * (TRANSFORM_ROWS // n_rows + 1))[:TRANSFORM_ROWS]
+            ae.transform(many)  # compiles the inference chunks
+            start = time.perf_counter()
+            ae.transform(many)
+            result["transform_rows_per_s"] = TRANSFORM_ROWS / (time.perf_counter() - start)
+    elif what == "conv":
+        from skae.datasets import load_lfw_npz
+
+        X = load_lfw_npz(resize=0.4)[0].reshape(-1, 50, 37, 1)
+        n_rows = len(X)
+        result["rows"] = n_rows
+        ae = ConvAutoencoder(64, **fixed)
+        result["epoch_s"] = timed_epochs(ae, X, epochs)
+    elif what == "vae":
+        X = mnist_like(n_rows)
+        vae = VAETransformer(32, hidden_layer_sizes=(256,), **fixed)
+        start = time.perf_counter()
+        vae.set_params(epochs=5).fit(X)
+        result["first_fit_5_epochs_s"] = time.perf_counter() - start
+        result["epoch_s"] = timed_epochs(vae, X, epochs)
+    result["rows_per_s"] = n_rows / result["epoch_s"]
+    return result
+
+
+def gpu_main():
+    """The GPU section: each line on the GPU and on the same machine's CPU, alternated."""
+    from _common import save
+
+    lines = {}
+    for what in ("dense_256", "dense_32", "conv", "vae"):
+        line = {}
+        # SKAE_BENCH_GPU_PLATFORM=cpu tries the section out on a machine without a GPU
+        gpu_platform = os.environ.get("SKAE_BENCH_GPU_PLATFORM", "cuda")
+        for device, platforms in (("gpu", gpu_platform), ("cpu", "cpu")):
+            # the whole machine for its CPU line: all cores, XLA's threaded Eigen
+            line[device] = run(
+                "gpu_" + what,
+                "jax",
+                JAX_PLATFORMS=platforms,
+                XLA_FLAGS="",
+                OMP_NUM_THREADS=str(os.cpu_count()),
+            )
+        line["gpu_over_cpu_speed"] = line["cpu"]["epoch_s"] / line["gpu"]["epoch_s"]
+        lines[what] = line
+        print(
+            f"{what:10s} GPU {line['gpu']['epoch_s']:.3f} s/epoch "
+            f"({line['gpu']['rows_per_s']:,.0f} rows/s), CPU {line['cpu']['epoch_s']:.3f} s/epoch: "
+            f"GPU {line['gpu_over_cpu_speed']:.1f}x",
+            flush=True,
+        )
+    save("engine_gpu", {"device": lines["dense_256"]["gpu"]["device"], "gpu": lines})
 
 
 CASES = {
@@ -222,12 +353,13 @@ CASES = {
 }
 
 
-def run(case, backend):
+def run(case, backend, **extra_env):
     env = {
         **os.environ,
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         **BACKEND_ENV[backend],
+        **extra_env,
     }
     out = subprocess.run(
         [sys.executable, __file__, "--case", case],
@@ -244,6 +376,7 @@ def main():
 
     Xtr, Xte, _, _ = digits()
     pca = pca_mse(Xtr, Xte)
+    cache_dir = tempfile.mkdtemp(prefix="skae-jax-cache-")
     rows = []
     for name, case, backend in [
         ("MLPRegressor (scikit-learn)", "mlp", "tensorflow"),
@@ -252,8 +385,13 @@ def main():
         ("Keras fit, TensorFlow", "keras", "tensorflow"),
         ("skae, JAX", "skae", "jax"),
         ("skae, TensorFlow", "skae", "tensorflow"),
+        (WARM_CACHE_ROW, "skae", "jax"),
     ]:
-        seconds, mse = run(case, backend)
+        if name == WARM_CACHE_ROW:
+            run(case, backend, SKAE_BENCH_JAX_CACHE=cache_dir)  # fills the cache
+            seconds, mse = run(case, backend, SKAE_BENCH_JAX_CACHE=cache_dir)
+        else:
+            seconds, mse = run(case, backend)
         rows.append(
             {
                 "what": name,
@@ -268,8 +406,12 @@ def main():
             flush=True,
         )
     defaults = {}
-    for backend in ("jax", "tensorflow"):
-        seconds, mse, n_iter = run("skae_defaults", backend)
+    for backend in ("jax", "tensorflow", "jax, compilation cache warm"):
+        if backend.startswith("jax,"):
+            run("skae_defaults", "jax", SKAE_BENCH_JAX_CACHE=cache_dir)
+            seconds, mse, n_iter = run("skae_defaults", "jax", SKAE_BENCH_JAX_CACHE=cache_dir)
+        else:
+            seconds, mse, n_iter = run("skae_defaults", backend)
         defaults[backend] = {"fit_s": seconds, "mse_x_pca": mse / pca, "epochs": n_iter}
         print(f"defaults on {backend}: {seconds:.2f} s, {n_iter} epochs, MSE x PCA {mse / pca:.2f}")
     grid = {}
@@ -283,6 +425,7 @@ def main():
     by = {row["what"]: row["fit_s"] for row in rows}
     ratios = {
         "skae_jax_over_mlp": by["skae, JAX"] / by["MLPRegressor (scikit-learn)"],
+        "skae_jax_cache_warm_over_mlp": by[WARM_CACHE_ROW] / by["MLPRegressor (scikit-learn)"],
         "skae_tf_over_keras_tf": by["skae, TensorFlow"] / by["Keras fit, TensorFlow"],
     }
     print(ratios)
@@ -301,7 +444,10 @@ def main():
 
 if __name__ == "__main__":
     if "--case" in sys.argv:
-        result = CASES[sys.argv[sys.argv.index("--case") + 1]]()
+        case = sys.argv[sys.argv.index("--case") + 1]
+        result = gpu_case(case[4:]) if case.startswith("gpu_") else CASES[case]()
         print(json.dumps(result))
+    elif "--device" in sys.argv and sys.argv[sys.argv.index("--device") + 1] == "gpu":
+        gpu_main()
     else:
         main()

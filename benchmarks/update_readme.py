@@ -251,7 +251,82 @@ def lfw_classify(data):
     return "\n".join(lines)
 
 
+def engine(data):
+    lines = [
+        "| what | fit (s) | rows/s | held-out MSE x PCA(8) |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in data["cpu_table"]:
+        lines.append(
+            f"| {r['what']} | {r['fit_s']:.2f} | {r['rows_per_s']:,.0f} | {r['mse_x_pca']:.2f} |"
+        )
+    ratios, defaults, grid = data["ratios"], data["defaults"], data["grid_search"]
+    lines += [
+        "",
+        f"skae on JAX / MLPRegressor: **{ratios['skae_jax_over_mlp']:.2f} x** "
+        f"({ratios['skae_jax_cache_warm_over_mlp']:.2f} x with JAX's compilation cache "
+        f"warm); skae on TensorFlow / Keras fit on TensorFlow: "
+        f"**{ratios['skae_tf_over_keras_tf']:.2f} x**.",
+        "",
+        "| `AutoencoderTransformer(8)`, defaults, fresh process | fit (s) | epochs "
+        "| held-out MSE x PCA(8) |",
+        "|---|---:|---:|---:|",
+    ]
+    for backend, r in defaults.items():
+        lines.append(f"| {backend} | {r['fit_s']:.2f} | {r['epochs']} | {r['mse_x_pca']:.2f} |")
+    lines += [
+        "",
+        "| README `GridSearchCV` (3 candidates x 5 folds + refit) | wall (s) | best CV score "
+        "| retracing warnings |",
+        "|---|---:|---:|---:|",
+    ]
+    for what, r in grid.items():
+        name = "PCA()" if what == "pca" else f"skae, {what}"
+        lines.append(
+            f"| {name} | {r['seconds']:.1f} | {r['best_score']:.3f} "
+            f"| {r.get('retracing_warnings', '-')} |"
+        )
+    return "\n".join(lines)
+
+
+def engine_gpu(data):
+    lines = [
+        f"On {data['device']} ({data['machine']['cpus']} CPU cores), JAX backend; each line beside "
+        "the same machine's CPU, per epoch after a compiling one.",
+        "",
+        "| what | GPU s/epoch | GPU rows/s | CPU s/epoch | GPU speed-up | GPU transform rows/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for what, line in data["gpu"].items():
+        gpu, cpu = line["gpu"], line["cpu"]
+        transform = gpu.get("transform_rows_per_s")
+        lines.append(
+            f"| {what} | {gpu['epoch_s']:.3f} | {gpu['rows_per_s']:,.0f} | {cpu['epoch_s']:.3f} "
+            f"| {line['gpu_over_cpu_speed']:.1f} x | "
+            f"{f'{transform:,.0f}' if transform else '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def batch_size(data):
+    lines = [
+        "| what | n_components | batch_size | fit (s, median) | epochs (mean) "
+        "| MSE x PCA (mean) | MSE x PCA (worst) | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in data["summary"]:
+        lines.append(
+            f"| {r['what']} | {r['n_components']} | {r['batch_size']} | {r['fit_s_median']:.1f} "
+            f"| {r['epochs_mean']:.0f} | {r['mse_x_pca_mean']:.3f} | {r['mse_x_pca_worst']:.3f} "
+            f"| {r['runs']} |"
+        )
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "engine": engine,
+    "engine_gpu": engine_gpu,
+    "batch_size": batch_size,
     "lfw_classify": lfw_classify,
     "clustering": clustering,
     "parallel": parallel,

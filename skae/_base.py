@@ -97,7 +97,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "activation": [str, callable],
         "output_activation": [str, callable],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [str, HasMethods(["get_config", "apply_gradients"])],
         "loss": [StrOptions({"mse", "mae", "huber", "binary_crossentropy"}), callable],
@@ -241,8 +241,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             train_rows, val_rows = self._split_rows(len(X), seed)
         networks = self._build_networks(seed, self.encoder, self.decoder)
         noise = builders.input_noise(self.noise, self.noise_level, seed)
+        # scikit-learn's MLP convention: "auto" is min(200, n_samples)
+        batch_size = min(200, len(X)) if self.batch_size == "auto" else self.batch_size
         model = self._build_model(
-            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // self.batch_size)
+            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // batch_size)
         )
         if continuing:
             models.continue_from(self.model_, model, type(self).__name__)
@@ -279,7 +281,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 make_batch=make_batch,
                 train_rows=train_rows,
                 val_rows=val_rows,
-                batch_size=self.batch_size,
+                batch_size=batch_size,
                 epochs=1 if incremental else self.epochs,
                 optimizer=optimizer,
                 loss=self._keras_loss(),

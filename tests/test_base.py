@@ -201,3 +201,20 @@ def test_stopping_early_or_without_early_stopping_does_not_warn(small_X):
             n_components=2, epochs=200, n_iter_no_change=2, learning_rate=0.05, random_state=0
         ).fit(small_X)
         AutoencoderTransformer(n_components=2, epochs=2, early_stopping=False).fit(small_X)
+
+
+@pytest.mark.parametrize("n_rows, resolved", [(150, 150), (420, 200)])
+def test_batch_size_auto_is_min_of_200_and_the_number_of_rows(n_rows, resolved):
+    # scikit-learn's MLP convention, counted on the rows given to fit
+    X = np.random.default_rng(0).random((n_rows, 6))
+    params = dict(hidden_layer_sizes=(8,), epochs=2, random_state=0)
+    auto = AutoencoderTransformer(2, batch_size="auto", **params).fit(X)
+    explicit = AutoencoderTransformer(2, batch_size=resolved, **params).fit(X)
+    other = AutoencoderTransformer(2, batch_size=resolved // 2, **params).fit(X)
+    np.testing.assert_array_equal(auto.transform(X), explicit.transform(X))
+    assert not np.array_equal(auto.transform(X), other.transform(X))
+
+
+def test_batch_size_accepts_only_integers_and_auto(small_X):
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        AutoencoderTransformer(batch_size="big").fit(small_X)

@@ -1,9 +1,15 @@
 """The training engine: epoch-level callbacks, and compiled programs reused across fits."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
+import pytest
+from sklearn.datasets import load_digits
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, ConvAutoencoder
 
 FAST = dict(hidden_layer_sizes=(16,), epochs=3, random_state=0)
 
@@ -78,3 +84,51 @@ def test_the_users_own_keras_model_keeps_working_beside_skae_fits(digits):
     np.testing.assert_array_equal(model.predict(X[:5], verbose=0), prediction)
     after = model.fit(X, X, epochs=2, verbose=0).history["loss"]
     assert after[-1] < before[0]  # it still trains, on its own weights
+
+
+def test_a_jax_fit_does_not_import_tensorflow():
+    # Keras' serialisation would import TensorFlow (2 s) to rule out its types
+    # when skae keys its compiled programs by the model's configuration.
+    code = """
+import sys
+import numpy as np
+from keras.src.utils import module_utils
+from skae import AutoencoderTransformer
+AutoencoderTransformer(2, hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(
+    np.random.default_rng(0).random((40, 5)))
+assert "tensorflow" not in sys.modules, "a JAX fit imported TensorFlow"
+assert module_utils.tensorflow._available is None, "Keras' lazy module was left decided"
+"""
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's two epoch programs")
+def test_a_convolutional_model_on_the_cpu_trains_step_by_step_as_in_one_scan(monkeypatch):
+    # On XLA:CPU a convolution inside a scan is ~30x slower, so such models
+    # run one compiled step per batch; both programs train the same model
+    # up to float32 rounding (their XLA programs fuse differently).
+    from skae._keras import engine_jax, engine_loop
+
+    images = load_digits().images[:96] / 16.0
+    codes = {}
+    for stepwise in (True, False):
+        monkeypatch.setattr(engine_jax, "PROGRAMS", engine_loop.ProgramCache(4))
+        monkeypatch.setattr(engine_jax, "_convolves_on_cpu", lambda model, x, s=stepwise: s)
+        ae = ConvAutoencoder(4, filters=(4,), epochs=3, flip_horizontal=True, random_state=0)
+        codes[stepwise] = ae.fit(images).transform(images)
+    np.testing.assert_allclose(codes[True], codes[False], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="a JAX engine decision")
+def test_only_convolutional_models_run_step_by_step_on_the_cpu(digits):
+    from skae._keras import engine_jax
+
+    digits = digits[0]
+    conv = ConvAutoencoder(2, image_shape=(8, 8), filters=(4,), epochs=1, random_state=0)
+    dense = AutoencoderTransformer(2, **FAST)
+    conv.fit(digits[:64])
+    dense.fit(digits[:64])
+    probe = digits[:4].reshape(4, 8, 8, 1).astype("float32")
+    assert engine_jax._convolves_on_cpu(conv.model_, probe)
+    assert not engine_jax._convolves_on_cpu(dense.model_, digits[:4].astype("float32"))

@@ -15,7 +15,9 @@ chunks, callbacks, history. It imports no backend.
 """
 
 import collections
+import contextlib
 import json
+import sys
 
 import numpy as np
 
@@ -195,15 +197,44 @@ def architecture(model, *extra):
     ``extra`` (the loss, options of the compiled loop).
     """
     try:
-        parts = [_without_initial_values(model.get_config()), *map(repr, extra)]
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None:
-            config = dict(optimizer.get_config())
-            config.pop("name", None)
-            parts += [type(optimizer).__name__, config]
+        with _tensorflow_not_imported_for_configs():
+            parts = [_without_initial_values(model.get_config()), *map(repr, extra)]
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None:
+                config = dict(optimizer.get_config())
+                config.pop("name", None)
+                parts += [type(optimizer).__name__, config]
         return json.dumps(parts, sort_keys=True, default=repr)
     except Exception:  # a model that cannot describe itself is compiled for itself
         return None
+
+
+@contextlib.contextmanager
+def _tensorflow_not_imported_for_configs():
+    """Keep Keras' serialisation from importing TensorFlow just to rule out its types.
+
+    Keras' ``serialize_keras_object`` asks whether TensorFlow is importable
+    (to recognise ``tf.TensorShape`` and ``tf.DType``), and the first ask
+    imports it: 2.3 s of a first fit on the JAX backend when TensorFlow is
+    installed. While TensorFlow is not imported no object of its types can
+    exist, so for the length of ``get_config`` Keras is told it is absent;
+    its lazy module is then restored to undecided, as it was.
+    """
+    try:
+        from keras.src.utils import module_utils
+
+        lazy = module_utils.tensorflow
+        undecided = "tensorflow" not in sys.modules and lazy._available is None
+    except (ImportError, AttributeError):  # another Keras layout: let it import
+        undecided = False
+    if not undecided:
+        yield
+        return
+    lazy._available = False
+    try:
+        yield
+    finally:
+        lazy._available = None
 
 
 def _without_initial_values(config):
