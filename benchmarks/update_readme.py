@@ -236,9 +236,11 @@ def lfw_classify(data):
     lines += [
         "",
         f"Chosen by CV among the autoencoders: **{data['selected_by_cv']}**, test accuracy "
-        f"**{data['selected_test_accuracy']:.3f}**; eigenfaces (PCA family's choice) "
-        + next(
-            f"**{f['best_test_accuracy']:.3f}**" for f in data["families"] if f["family"] == "PCA"
+        f"**{data['selected_test_accuracy']:.3f}**; "
+        + "; ".join(
+            f"{f['family']} (its choice by CV) **{f['best_test_accuracy']:.3f}**"
+            for f in data["families"]
+            if f["family"].startswith("PCA")
         )
         + ".",
         "",

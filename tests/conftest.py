@@ -1,7 +1,26 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+
+def pytest_configure(config):
+    """On JAX, the test workers share compiled programs through JAX's disk cache.
+
+    Many tests fit the same small architectures; each xdist worker would
+    compile them again. The cache holds XLA executables only (the same
+    programs JAX would compile), under .pytest_cache, never in the library.
+    """
+    if os.environ.get("KERAS_BACKEND") != "jax":
+        return
+    import jax
+
+    cache = Path(config.rootpath) / ".pytest_cache" / "jax-compilation"
+    jax.config.update("jax_compilation_cache_dir", str(cache))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
 
 @pytest.fixture(scope="session")

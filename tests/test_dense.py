@@ -1,6 +1,7 @@
 """AutoencoderTransformer's promises: PCA as its linear limit, good defaults, any scale."""
 
 import numpy as np
+import pytest
 from conftest import mse
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
@@ -85,3 +86,46 @@ def test_sigmoid_output_maps_data_onto_its_range(digits):
     assert reconstruction.min() >= -3 - 1e-4 and reconstruction.max() <= 7 + 1e-4
     pca = PCA(n_components=8).fit(X)
     assert -ae.score(X) < 2 * mse(X, pca.inverse_transform(pca.transform(X)))
+
+
+def _linear(**params):
+    return AutoencoderTransformer(4, hidden_layer_sizes=(), epochs=5, random_state=0, **params)
+
+
+def test_whitened_codes_are_pca_whitening_of_the_codes(digits):
+    X, _ = digits
+    codes = _linear().fit(X).transform(X)
+    whitened = _linear(whiten=True).fit(X).transform(X)
+    expected = PCA(whiten=True).fit(codes).transform(codes)
+    signs = np.sign(np.sum(whitened * expected, axis=0))  # each axis' sign is a convention
+    np.testing.assert_allclose(whitened, expected * signs, atol=1e-5)
+    np.testing.assert_allclose(whitened.mean(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(whitened.std(axis=0, ddof=1), 1, rtol=1e-5)
+
+
+def test_whitening_leaves_reconstructions_and_scores_unchanged(digits):
+    X, _ = digits
+    plain, white = _linear().fit(X), _linear(whiten=True).fit(X)
+    np.testing.assert_allclose(
+        white.inverse_transform(white.transform(X)),
+        plain.inverse_transform(plain.transform(X)),
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(white.score_samples(X), plain.score_samples(X), rtol=1e-5)
+
+
+def test_whitening_weighs_rows_and_is_dropped_by_a_refit_without_it(digits):
+    X, _ = digits
+    weights = np.ones(len(X))
+    weights[:300] = 0
+    weighted = _linear(whiten=True).fit(X, sample_weight=weights)
+    left_out = _linear(whiten=True).fit(X[300:])
+    np.testing.assert_allclose(weighted.whitening_scale_, left_out.whitening_scale_, rtol=1e-6)
+    np.testing.assert_allclose(weighted.transform(X), left_out.transform(X), atol=1e-5)
+    refit = weighted.set_params(whiten=False).fit(X)
+    assert not hasattr(refit, "whitening_mean_")
+
+
+def test_whitening_is_not_available_with_partial_fit(small_X):
+    with pytest.raises(ValueError, match="whiten=True .* not available with partial_fit"):
+        _linear(whiten=True).partial_fit(small_X)
