@@ -117,6 +117,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     _sample_layout = Rows()
     _ensure_all_finite = True
+    # The estimator named in warnings and run folders, for a network trained
+    # inside another estimator (the imputer's); None: this class.
+    _public_name = None
 
     def __init__(
         self,
@@ -530,7 +533,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "pip install tensorboard (or skae[tensorboard])."
             )
         name = (
-            f"{type(self).__name__}-k{self.n_components}-"
+            f"{self._public_name or type(self).__name__}-k{self.n_components}-"
             f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         )
         self.log_dir_ = os.path.join(os.fspath(self.log_dir), name)
@@ -556,7 +559,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         if self.early_stopping and not incremental and epochs_run >= self.epochs:
             warnings.warn(
-                f"{type(self).__name__} ran all epochs={self.epochs} before early stopping "
+                f"{self._public_name or type(self).__name__} ran all epochs={self.epochs} "
+                "before early stopping "
                 f"(n_iter_no_change={self.n_iter_no_change}) ended training: the monitored "
                 "loss was still improving. Raise epochs to train to convergence.",
                 ConvergenceWarning,

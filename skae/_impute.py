@@ -39,6 +39,7 @@ class _MaskedAutoencoder(AutoencoderTransformer):
     """
 
     _ensure_all_finite = "allow-nan"
+    _public_name = "AutoencoderImputer"
 
     def _fit_scaling(self, X, sample_weight):
         X = np.asarray(X, dtype=np.float64)

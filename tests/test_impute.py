@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 
 from skae import AutoencoderImputer
@@ -119,3 +120,10 @@ def test_all_features_empty_is_a_clear_error():
     X = np.full((10, 3), np.nan)
     with pytest.raises(ValueError, match="all 3 features of X are entirely missing"):
         AutoencoderImputer(epochs=1).fit(X)
+
+
+def test_convergence_warning_names_the_imputer(holes):
+    X_missing = holes[0]
+    imputer = AutoencoderImputer(n_components=2, epochs=1, early_stopping=True, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="^AutoencoderImputer ran all epochs=1"):
+        imputer.fit(X_missing)
