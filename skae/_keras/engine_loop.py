@@ -218,7 +218,8 @@ def _tensorflow_not_imported_for_configs():
     imports it: 2.3 s of a first fit on the JAX backend when TensorFlow is
     installed. While TensorFlow is not imported no object of its types can
     exist, so for the length of ``get_config`` Keras is told it is absent;
-    its lazy module is then restored to undecided, as it was.
+    its lazy module is then restored to undecided, as it was. (Another thread
+    asking Keras in that window whether TensorFlow is importable is told no.)
     """
     try:
         from keras.src.utils import module_utils
