@@ -129,3 +129,11 @@ def test_whitening_weighs_rows_and_is_dropped_by_a_refit_without_it(digits):
 def test_whitening_is_not_available_with_partial_fit(small_X):
     with pytest.raises(ValueError, match="whiten=True .* not available with partial_fit"):
         _linear(whiten=True).partial_fit(small_X)
+
+
+def test_whitening_needs_two_rows_of_nonzero_weight(small_X):
+    weights = np.zeros(len(small_X))
+    weights[0] = 1.0
+    model = _linear(whiten=True, validation_fraction=0.0)
+    with pytest.raises(ValueError, match="whiten=True needs at least 2 training rows, got 1"):
+        model.fit(small_X, sample_weight=weights)
