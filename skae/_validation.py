@@ -1,13 +1,20 @@
 """Rows as scikit-learn validates them: in memory, sparse (densified) or out of core."""
 
+import concurrent.futures
+import os
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
 from ._streaming import OutOfCoreRows, is_out_of_core
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
+# Dense input of at least this many values is checked for NaN and infinity
+# block by block, in threads.
+THREADED_CHECK_VALUES = 4_000_000
 
 
 def validate_rows(estimator, X, reset, ensure_all_finite):
@@ -23,6 +30,9 @@ def validate_rows(estimator, X, reset, ensure_all_finite):
         # every later read is checked for NaN and infinity as it happens.
         validate_data(estimator, rows[:1], reset=reset, dtype=[np.float64, np.float32])
         return rows
+    threaded_check = (
+        ensure_all_finite is True and isinstance(X, np.ndarray) and X.size >= THREADED_CHECK_VALUES
+    )
     try:
         X = validate_data(
             estimator,
@@ -30,7 +40,7 @@ def validate_rows(estimator, X, reset, ensure_all_finite):
             reset=reset,
             accept_sparse=True,
             dtype=[np.float64, np.float32],
-            ensure_all_finite=ensure_all_finite,
+            ensure_all_finite=False if threaded_check else ensure_all_finite,
         )
     except ValueError as exc:
         if "could not convert" not in str(exc):
@@ -39,9 +49,28 @@ def validate_rows(estimator, X, reset, ensure_all_finite):
             f"X must hold numbers only, but {exc}. Encode text or categorical "
             "columns first (for example with OneHotEncoder)."
         ) from exc
+    if threaded_check:
+        assert_finite_in_threads(X, type(estimator).__name__)
     if sp.issparse(X):
         X = densify(X)
     return X
+
+
+def assert_finite_in_threads(X, estimator_name):
+    """scikit-learn's NaN and infinity check of a large X, row blocks in threads.
+
+    The same check and message as ``validate_data``'s, which reads X in one
+    thread (NumPy releases the GIL, so the blocks are read in parallel).
+    """
+    n_threads = min(8, os.cpu_count() or 1)
+    blocks = np.array_split(X, 4 * n_threads)
+
+    def check(block):
+        assert_all_finite(block, estimator_name=estimator_name, input_name="X")
+
+    with concurrent.futures.ThreadPoolExecutor(n_threads) as pool:
+        for _ in pool.map(check, blocks):  # the first error, in row order
+            pass
 
 
 def densify(X):

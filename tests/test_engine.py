@@ -103,7 +103,17 @@ assert module_utils.tensorflow._available is None, "Keras' lazy module was left 
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's two epoch programs")
+def _jax_on_cpu():
+    if keras.backend.backend() != "jax":
+        return False
+    import jax
+
+    return jax.default_backend() == "cpu"
+
+
+# On a GPU, XLA's convolution and matrix kernels round differently in the two
+# programs (TF32, other algorithms), and the choice is XLA:CPU's alone.
+@pytest.mark.skipif(not _jax_on_cpu(), reason="the JAX engine's two programs on XLA's CPU")
 def test_a_convolutional_model_on_the_cpu_trains_step_by_step_as_in_one_scan(monkeypatch):
     # On XLA:CPU a convolution inside a scan is ~30x slower, so such models
     # run one compiled step per batch; both programs train the same model
@@ -120,7 +130,7 @@ def test_a_convolutional_model_on_the_cpu_trains_step_by_step_as_in_one_scan(mon
     np.testing.assert_allclose(codes[True], codes[False], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "jax", reason="a JAX engine decision")
+@pytest.mark.skipif(not _jax_on_cpu(), reason="a decision of the JAX engine on XLA's CPU")
 def test_only_convolutional_models_run_step_by_step_on_the_cpu(digits):
     from skae._keras import engine_jax
 
@@ -132,3 +142,20 @@ def test_only_convolutional_models_run_step_by_step_on_the_cpu(digits):
     probe = digits[:4].reshape(4, 8, 8, 1).astype("float32")
     assert engine_jax._convolves_on_cpu(conv.model_, probe)
     assert not engine_jax._convolves_on_cpu(dense.model_, digits[:4].astype("float32"))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's inference chunks")
+def test_inference_chunks_prepared_in_threads_come_in_order_and_raise():
+    from skae._keras import engine_jax
+
+    starts = range(0, 1000, 7)
+    threaded = list(engine_jax._prepared(lambda start: start * 2, starts, threads=True))
+    assert threaded == [start * 2 for start in starts]
+
+    def fails_at_49(start):
+        if start == 49:
+            raise ValueError("Input X contains NaN.")
+        return start
+
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        list(engine_jax._prepared(fails_at_49, starts, threads=True))

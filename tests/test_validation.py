@@ -53,6 +53,26 @@ def test_nan_after_fit_is_refused(fitted):
         fitted.transform(X)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_large_input_checked_in_threads_says_what_scikit_learn_says(
+    fitted, monkeypatch, bad, dtype
+):
+    from sklearn.utils.validation import validate_data
+
+    # arrays of at least this many values are checked block by block, in threads
+    monkeypatch.setattr(skae._validation, "THREADED_CHECK_VALUES", 50)
+    X = np.zeros((40, 5), dtype=dtype)
+    X[37, 4] = bad
+    with pytest.raises(ValueError) as expected:
+        validate_data(AutoencoderTransformer(), X, dtype=[np.float64, np.float32])
+    with pytest.raises(ValueError) as at_transform:
+        fitted.transform(X)
+    with pytest.raises(ValueError) as at_fit:
+        AutoencoderTransformer(n_components=1, **FAST).fit(X)
+    assert str(at_transform.value) == str(at_fit.value) == str(expected.value)
+
+
 def test_unfitted_estimator_says_so():
     from sklearn.exceptions import NotFittedError
 

@@ -10,6 +10,10 @@ same architecture. The epochs themselves are run by
 :mod:`skae._keras.engine_loop`.
 """
 
+import collections
+import concurrent.futures
+import os
+
 import numpy as np
 
 from . import engine_loop, import_keras
@@ -170,21 +174,56 @@ def predict(model, X, prepare):
     The compiled inference program takes the weights as arguments and is
     shared by models of one architecture; each chunk is padded up to the next
     size, so any number of rows compiles at most ``len(PREDICT_SIZES)`` shapes.
-    A model with several outputs gives a tuple of arrays.
+    The chunks are dispatched without waiting for one another (JAX runs them
+    asynchronously) and read back at the end; on an accelerator the next
+    chunks are prepared on the host while the device computes. A model with
+    several outputs gives a tuple of arrays.
     """
     infer = _inference_program(model)
     weights = (_values(model.trainable_variables), _values(model.non_trainable_variables))
     largest = PREDICT_SIZES[-1]
-    chunks = []
-    for start in range(0, len(X), largest):
+
+    threads = isinstance(X, np.ndarray) and jax.default_backend() != "cpu"
+
+    def padded_input(start):
         x = np.asarray(prepare(X[start : start + largest]))
         n = len(x)
         size = next(s for s in PREDICT_SIZES if s >= n)
         if size > n:
             x = np.concatenate([x, np.zeros((size - n, *x.shape[1:]), dtype=x.dtype)])
-        out = infer(weights, x)
-        chunks.append(jax.tree.map(lambda a, n=n: np.asarray(a)[:n], out))
+        # On an accelerator the copy starts here, in the preparing thread:
+        # copies of several chunks overlap, where one inside the compiled
+        # call's dispatch would wait for the last.
+        return (jax.device_put(x) if threads else x), n
+
+    starts = range(0, len(X), largest)
+    prepared = _prepared(padded_input, starts, threads)
+    outputs = [(infer(weights, x), n) for x, n in prepared]
+    chunks = [jax.tree.map(lambda a, n=n: np.asarray(a)[:n], out) for out, n in outputs]
     return engine_loop.concatenate_outputs(chunks)
+
+
+def _prepared(prepare, starts, threads):
+    """``prepare(start)`` for each start, in order.
+
+    With ``threads`` a few threads prepare the next chunks on the host while
+    the device computes (NumPy releases the GIL): for in-memory arrays on an
+    accelerator. On XLA's CPU backend the host's cores compute the network,
+    and an out-of-core reader need not be thread-safe, so there chunks are
+    prepared one by one. At most twice as many chunks as threads wait.
+    """
+    if not threads or len(starts) < 2:
+        yield from map(prepare, starts)
+        return
+    workers = min(8, os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        pending = collections.deque()
+        for start in starts:
+            pending.append(pool.submit(prepare, start))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _inference_program(model):
