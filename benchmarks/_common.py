@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -14,6 +15,17 @@ def quiet_tensorflow():
     """The benchmark's own choice: no TensorFlow retracing warnings in its output."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def median_seconds(function, repeats):
+    """Median wall time of ``function()`` over ``repeats`` calls, after one warm-up call."""
+    function()  # tracing, compiling and first-call costs are left out
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def save(name, payload):

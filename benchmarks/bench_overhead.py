@@ -16,7 +16,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import quiet_tensorflow, save  # noqa: E402
+from _common import median_seconds, quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()
 
@@ -56,14 +56,7 @@ def skae_fit(X):
 
 
 def per_call_seconds(fn, n_rows):
-    repeats = max(3, min(300, 20_000 // n_rows))
-    fn()  # warm-up: tracing and first-call costs are not latency
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats=max(3, min(300, 20_000 // n_rows)))
 
 
 def main():

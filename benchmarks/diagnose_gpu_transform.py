@@ -18,31 +18,22 @@ model of the GPU section:
 
 import concurrent.futures
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 
 
-def median_time(function, repeats=5):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
     import jax
-    from _common import save
+    from _common import median_seconds, save
     from bench_engine import TRANSFORM_ROWS, import_keras, mnist_like
 
     from skae import AutoencoderTransformer
+
+    def median_time(function):
+        return median_seconds(function, repeats=5)
 
     import_keras()
     X = mnist_like(60_000)
