@@ -450,7 +450,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Latent codes of validated rows X (what ``transform`` returns)."""
         from ._keras import engine
 
-        return engine.predict(self.encoder_, X, self._network_input)
+        return engine.predict(self.encoder_, X, *self._network_input_plan(X))
 
     # ------------------------------------------------------- private helpers
 
@@ -506,6 +506,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _network_input(self, X):
         """Rows in the user's units as the network's float32 input."""
         return self.layout_.to_network(self._standardize(X))
+
+    def _network_input_plan(self, X):
+        """``(prepare, scaling)``: how :func:`engine.predict` makes rows X the network's input.
+
+        Float32 rows are only reshaped on the host and standardised as
+        ``(x - offset) * factor`` in float32 inside the compiled call where
+        the backend can: :meth:`_standardize`'s float32 arithmetic, without
+        a pass over X on the host. Other rows are standardised on the host
+        (in float64, then cast).
+        """
+        if isinstance(X, np.ndarray) and X.dtype == np.float32:
+            offset = self.offset_.astype(np.float32).reshape(self.layout_.network_shape)
+            return self.layout_.to_network, (offset, np.float32(1.0 / self.scale_))
+        return self._network_input, None
 
     def _decode(self, Z):
         """Rows (float64, the user's units) decoded from latent codes Z."""

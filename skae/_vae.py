@@ -304,7 +304,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
     def _posterior(self, X):
         from ._keras import engine
 
-        mean, log_var = engine.predict(self.encoder_, X, self._network_input)
+        mean, log_var = engine.predict(self.encoder_, X, *self._network_input_plan(X))
         return mean.astype(np.float64), log_var.astype(np.float64)
 
     def _elbo(self, X):

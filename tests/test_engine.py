@@ -159,3 +159,26 @@ def test_inference_chunks_prepared_in_threads_come_in_order_and_raise():
 
     with pytest.raises(ValueError, match="Input X contains NaN"):
         list(engine_jax._prepared(fails_at_49, starts, threads=True))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: AutoencoderTransformer(2, **FAST),
+        lambda: ConvAutoencoder(2, image_shape=(8, 8), filters=(4,), epochs=1, random_state=0),
+    ],
+    ids=["dense", "conv"],
+)
+def test_float32_rows_standardised_in_the_compiled_call_equal_the_host_path(digits, make):
+    # transform of float32 rows standardises them inside the inference call
+    # (JAX) or on the host beside it: bit for bit what standardising the
+    # whole of X on the host first gives
+    from skae._keras import engine
+
+    X = digits[0][:200].astype(np.float32) * 3.0 + 0.5
+    ae = make().fit(X)
+    prepare, scaling = ae._network_input_plan(X)
+    assert scaling is not None
+    host = engine.predict(ae.encoder_, X, ae._network_input)
+    np.testing.assert_array_equal(ae.transform(X), host)
+    assert ae._network_input_plan(X.astype(np.float64))[1] is None

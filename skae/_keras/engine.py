@@ -94,9 +94,19 @@ def train(fit):
     return _backend_module().train(fit)
 
 
-def predict(model, X, prepare):
+def predict(model, X, prepare, scaling=None):
     """``model`` applied to ``prepare(X[chunk])``, chunk by chunk (see the backend module).
 
-    A model with several outputs gives a tuple of arrays.
+    ``scaling``, where given, is ``(offset, factor)`` in float32: the
+    network's input is then ``(prepare(chunk) - offset) * factor``, computed
+    inside the compiled call where the backend can (JAX) and on the host
+    otherwise - the same float32 arithmetic either way. A model with several
+    outputs gives a tuple of arrays.
     """
-    return _backend_module().predict(model, X, prepare)
+    module = _backend_module()
+    if scaling is None:
+        return module.predict(model, X, prepare)
+    if getattr(module, "SCALES_INSIDE_PREDICT", False):
+        return module.predict(model, X, prepare, scaling)
+    offset, factor = scaling
+    return module.predict(model, X, lambda chunk: (prepare(chunk) - offset) * factor)

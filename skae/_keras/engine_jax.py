@@ -25,6 +25,9 @@ import jax.numpy as jnp  # noqa: E402
 
 PROGRAMS = engine_loop.ProgramCache(16)
 
+# predict applies a (offset, factor) scaling inside its compiled program.
+SCALES_INSIDE_PREDICT = True
+
 # Inference runs on chunks of these sizes (the last one padded), so a model
 # compiles at most one program per size whatever the number of rows.
 PREDICT_SIZES = (1, 16, 256, 4096)
@@ -168,12 +171,14 @@ def _assign(variables, values):
         variable.assign(value)
 
 
-def predict(model, X, prepare):
+def predict(model, X, prepare, scaling=None):
     """``model`` applied to ``prepare(X[chunk])`` in chunks of :data:`PREDICT_SIZES`.
 
     The compiled inference program takes the weights as arguments and is
     shared by models of one architecture; each chunk is padded up to the next
     size, so any number of rows compiles at most ``len(PREDICT_SIZES)`` shapes.
+    ``scaling`` ``(offset, factor)``, where given, maps each chunk to
+    ``(x - offset) * factor`` inside the program (float32, as on the host).
     The chunks are dispatched without waiting for one another (JAX runs them
     asynchronously) and read back at the end; on an accelerator the next
     chunks are prepared on the host while the device computes. A model with
@@ -198,7 +203,9 @@ def predict(model, X, prepare):
 
     starts = range(0, len(X), largest)
     prepared = _prepared(padded_input, starts, threads)
-    outputs = [(infer(weights, x), n) for x, n in prepared]
+    if scaling is not None:
+        scaling = tuple(np.asarray(value, dtype=np.float32) for value in scaling)
+    outputs = [(infer(weights, x, scaling), n) for x, n in prepared]
     chunks = [jax.tree.map(lambda a, n=n: np.asarray(a)[:n], out) for out, n in outputs]
     return engine_loop.concatenate_outputs(chunks)
 
@@ -231,7 +238,10 @@ def _inference_program(model):
     if program is None:
 
         def build():
-            def infer(weights, x):
+            def infer(weights, x, scaling):
+                if scaling is not None:
+                    offset, factor = scaling
+                    x = (x - offset) * factor
                 trainable, non_trainable = weights
                 outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
                 return outputs
