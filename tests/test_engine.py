@@ -182,3 +182,25 @@ def test_float32_rows_standardised_in_the_compiled_call_equal_the_host_path(digi
     host = engine.predict(ae.encoder_, X, ae._network_input)
     np.testing.assert_array_equal(ae.transform(X), host)
     assert ae._network_input_plan(X.astype(np.float64))[1] is None
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's inference chunks")
+def test_inference_compiles_a_bounded_number_of_programs_for_any_number_of_rows(small_X):
+    from skae._keras import engine_jax
+
+    ae = AutoencoderTransformer(2, **FAST).fit(small_X)
+    program = engine_jax._inference_program(ae.encoder_)
+    rng = np.random.default_rng(0)
+
+    def transform_all():
+        for n_rows in (1, 7, 4096, 10_000):
+            X = rng.random((n_rows, small_X.shape[1]))
+            ae.transform(X)
+            ae.transform(X.astype(np.float32))  # standardised inside the program
+
+    transform_all()
+    compiled = program._cache_size()
+    # one program per chunk size used (1, 16, 4096), for each of the two inputs
+    assert compiled <= 2 * len(engine_jax.PREDICT_SIZES)
+    transform_all()
+    assert program._cache_size() == compiled
