@@ -488,8 +488,7 @@ def main():
             "defaults": defaults,
             "grid_search": grid,
             "ratios": ratios,
-            "gpu": None,
-            "gpu_note": "no device machine was lent to this session",
+            "gpu_note": "the GPU section is results/engine_gpu.json (--device gpu)",
         },
     )
 
