@@ -1,6 +1,8 @@
 """Scaling statistics: what maps the user's units onto the network's, block by block."""
 
+import concurrent.futures
 import itertools
+import os
 
 import numpy as np
 
@@ -22,9 +24,9 @@ def statistics(X, sample_weight, output_activation):
     """
     # One pass for the range, then one for the moments, block by block:
     # an out-of-core X is never read whole, an in-memory one never copied whole.
-    lo, hi = np.inf, -np.inf
-    for block in blocks(X):
-        lo, hi = min(lo, float(np.min(block))), max(hi, float(np.max(block)))
+    ranges = map_blocks(lambda block: (float(np.min(block)), float(np.max(block))), X)
+    lo = min(low for low, _ in ranges)
+    hi = max(high for _, high in ranges)
     # Dividing by the largest magnitude first keeps huge values finite.
     magnitude = max(abs(lo), abs(hi)) or 1.0
     if output_activation in BOUNDED_RANGES:
@@ -34,32 +36,55 @@ def statistics(X, sample_weight, output_activation):
         scale = span / (high - low)
         offset = np.full(X.shape[1], lo - low * scale)
     else:
-        offset, squares, total_weight = mean_and_squared_deviations(
-            (np.asarray(block, dtype=np.float64) / magnitude for block in blocks(X)),
-            None if sample_weight is None else blocks(sample_weight),
-        )
+        weights = None if sample_weight is None else list(blocks(sample_weight))
+
+        def moments(block, index):
+            scaled = np.asarray(block, dtype=np.float64) / magnitude
+            return block_moments(scaled, None if weights is None else weights[index])
+
+        offset, squares, total_weight = merge_moments(map_blocks(moments, X, with_index=True))
         scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
     return offset * magnitude, scale * magnitude
 
 
-def mean_and_squared_deviations(blocks, weight_blocks=None):
+def map_blocks(function, X, with_index=False):
+    """``[function(block) for block in blocks(X)]`` (``function(block, i)`` with an index).
+
+    The blocks of an in-memory array are computed in threads (NumPy releases
+    the GIL); the results keep the blocks' order, so whatever merges them
+    afterwards gives the same numbers as one thread. An out-of-core X is
+    read block by block in one thread: its reader need not be thread-safe.
+    """
+    call = function if with_index else (lambda block, index: function(block))
+    if not isinstance(X, np.ndarray):
+        return [call(block, index) for index, block in enumerate(blocks(X))]
+    views = list(blocks(X))
+    if len(views) < 2:
+        return [call(block, index) for index, block in enumerate(views)]
+    with concurrent.futures.ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(call, views, itertools.count()))
+
+
+def block_moments(block, weights=None):
+    """``(weight, mean, squared deviation from it)`` of one block of rows."""
+    if weights is None:
+        n = len(block)
+        block_mean = block.mean(axis=0)
+        return n, block_mean, float(np.sum((block - block_mean) ** 2))
+    n = float(np.sum(weights))
+    block_mean = weights @ block / n
+    return n, block_mean, float(weights @ np.sum((block - block_mean) ** 2, axis=1))
+
+
+def merge_moments(moments):
     """Per-column (weighted) mean, total squared deviation from it, total weight.
 
-    Blocks are merged with Chan et al.'s pairwise update, which is as exact as
-    the two-pass formula and reads each block once. Without weights every
-    row weighs 1.
+    Blocks' :func:`block_moments` are merged in order with Chan et al.'s
+    pairwise update, which is as exact as the two-pass formula and reads
+    each block once. Without weights every row weighs 1.
     """
-    weight_blocks = weight_blocks if weight_blocks is not None else itertools.repeat(None)
     count, mean, squares = 0, 0.0, 0.0
-    for block, weights in zip(blocks, weight_blocks, strict=False):
-        if weights is None:
-            n = len(block)
-            block_mean = block.mean(axis=0)
-            block_squares = float(np.sum((block - block_mean) ** 2))
-        else:
-            n = float(np.sum(weights))
-            block_mean = weights @ block / n
-            block_squares = float(weights @ np.sum((block - block_mean) ** 2, axis=1))
+    for n, block_mean, block_squares in moments:
         delta = block_mean - mean
         total = count + n
         squares += block_squares + float(np.sum(delta**2)) * count * n / total

@@ -109,6 +109,24 @@ def test_weighted_scaling_statistics_merge_over_blocks(monkeypatch, tmp_path):
     assert blocked.scale_ == pytest.approx(rms, rel=1e-10)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_in_memory_blocks_in_threads_give_the_statistics_of_one_thread(
+    monkeypatch, tmp_path, weighted
+):
+    # in memory the blocks' moments are computed in threads, from a memmap
+    # one block after another: the same blocks merged in the same order
+    rng = np.random.default_rng(2)
+    X = rng.normal(loc=20.0, scale=4.0, size=(1000, 6))
+    weights = rng.uniform(0.1, 3.0, size=1000) if weighted else None
+    monkeypatch.setattr(_streaming, "BLOCK_ROWS", 64)
+    threaded = AutoencoderTransformer(epochs=1, random_state=0)
+    threaded._fit_scaling(X, weights)
+    one_thread = AutoencoderTransformer(epochs=1, random_state=0)
+    one_thread._fit_scaling(OutOfCoreRows(write_memmap(tmp_path, X)), weights)
+    np.testing.assert_array_equal(threaded.offset_, one_thread.offset_)
+    assert threaded.scale_ == one_thread.scale_
+
+
 def test_slice_only_array_is_never_loaded_whole(monkeypatch, digits32):
     from skae._keras import engine
 
