@@ -1,12 +1,8 @@
 """Scaling statistics: what maps the user's units onto the network's, block by block."""
 
-import concurrent.futures
-import itertools
-import os
-
 import numpy as np
 
-from ._streaming import blocks
+from ._streaming import blocks, map_blocks
 
 # Output activations whose range is bounded: the data is mapped onto that range.
 BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -45,24 +41,6 @@ def statistics(X, sample_weight, output_activation):
         offset, squares, total_weight = merge_moments(map_blocks(moments, X, with_index=True))
         scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
     return offset * magnitude, scale * magnitude
-
-
-def map_blocks(function, X, with_index=False):
-    """``[function(block) for block in blocks(X)]`` (``function(block, i)`` with an index).
-
-    The blocks of an in-memory array are computed in threads (NumPy releases
-    the GIL); the results keep the blocks' order, so whatever merges them
-    afterwards gives the same numbers as one thread. An out-of-core X is
-    read block by block in one thread: its reader need not be thread-safe.
-    """
-    call = function if with_index else (lambda block, index: function(block))
-    if not isinstance(X, np.ndarray):
-        return [call(block, index) for index, block in enumerate(blocks(X))]
-    views = list(blocks(X))
-    if len(views) < 2:
-        return [call(block, index) for index, block in enumerate(views)]
-    with concurrent.futures.ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
-        return list(pool.map(call, views, itertools.count()))
 
 
 def block_moments(block, weights=None):

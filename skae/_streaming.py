@@ -12,6 +12,8 @@ touched row), so random batches would make the resident size grow to the
 file's. Reading the file keeps the data in the kernel's page cache only.
 """
 
+import concurrent.futures
+import itertools
 import mmap
 import os
 import weakref
@@ -200,3 +202,21 @@ def blocks(X, block_rows=None):
     block_rows = block_rows or BLOCK_ROWS
     for start in range(0, len(X), block_rows):
         yield X[start : start + block_rows]
+
+
+def map_blocks(function, X, with_index=False):
+    """``[function(block) for block in blocks(X)]`` (``function(block, i)`` with an index).
+
+    The blocks of an in-memory array are computed in threads (NumPy releases
+    the GIL); the results keep the blocks' order, so whatever merges them
+    afterwards gives the same numbers as one thread. An out-of-core X is
+    read block by block in one thread: its reader need not be thread-safe.
+    """
+    call = function if with_index else (lambda block, index: function(block))
+    if not isinstance(X, np.ndarray):
+        return [call(block, index) for index, block in enumerate(blocks(X))]
+    views = list(blocks(X))
+    if len(views) < 2:
+        return [call(block, index) for index, block in enumerate(views)]
+    with concurrent.futures.ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(call, views, itertools.count()))

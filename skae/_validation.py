@@ -1,14 +1,11 @@
 """Rows as scikit-learn validates them: in memory, sparse (densified) or out of core."""
 
-import concurrent.futures
-import os
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
-from ._streaming import OutOfCoreRows, is_out_of_core
+from ._streaming import OutOfCoreRows, is_out_of_core, map_blocks
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
@@ -60,17 +57,11 @@ def assert_finite_in_threads(X, estimator_name):
     """scikit-learn's NaN and infinity check of a large X, row blocks in threads.
 
     The same check and message as ``validate_data``'s, which reads X in one
-    thread (NumPy releases the GIL, so the blocks are read in parallel).
+    thread; the first bad block in row order raises.
     """
-    n_threads = min(8, os.cpu_count() or 1)
-    blocks = np.array_split(X, 4 * n_threads)
-
-    def check(block):
-        assert_all_finite(block, estimator_name=estimator_name, input_name="X")
-
-    with concurrent.futures.ThreadPoolExecutor(n_threads) as pool:
-        for _ in pool.map(check, blocks):  # the first error, in row order
-            pass
+    map_blocks(
+        lambda block: assert_all_finite(block, estimator_name=estimator_name, input_name="X"), X
+    )
 
 
 def densify(X):

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import skae._streaming
 import skae._validation
 from skae import AutoencoderTransformer
 
@@ -62,6 +63,7 @@ def test_large_input_checked_in_threads_says_what_scikit_learn_says(
 
     # arrays of at least this many values are checked block by block, in threads
     monkeypatch.setattr(skae._validation, "THREADED_CHECK_VALUES", 50)
+    monkeypatch.setattr(skae._streaming, "BLOCK_ROWS", 8)  # five blocks, the fifth bad
     X = np.zeros((40, 5), dtype=dtype)
     X[37, 4] = bad
     with pytest.raises(ValueError) as expected:
