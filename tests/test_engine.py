@@ -204,3 +204,53 @@ def test_inference_compiles_a_bounded_number_of_programs_for_any_number_of_rows(
     assert compiled <= 2 * len(engine_jax.PREDICT_SIZES)
     transform_all()
     assert program._cache_size() == compiled
+
+
+@pytest.mark.parametrize(
+    "shape", [(64, 128), (128, 8), (784, 32), (3, 3, 1, 4), (3, 3, 8, 16), (5,)]
+)
+@pytest.mark.parametrize("seed", [0, 42, 300, 2**31 - 1, 2**32 - 1])
+def test_skae_glorot_uniform_gives_keras_own_values_bit_for_bit(shape, seed):
+    from skae._keras import engine
+    from skae._keras.layers import GlorotUniform
+
+    expected = np.asarray(keras.initializers.GlorotUniform(seed=seed)(shape, dtype="float32"))
+    drawn = np.asarray(GlorotUniform(seed=seed)(shape, dtype="float32"))
+    assert drawn.dtype == np.float32 and drawn.shape == shape
+    np.testing.assert_array_equal(drawn.view(np.uint32), expected.view(np.uint32))
+    if keras.backend.backend() == "jax":  # drawn on the host, not by a compiled program
+        assert engine.initial_uniform(seed, shape, -0.5, 0.5) is not None
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's host draws")
+def test_host_multiply_add_rounds_once_as_exact_arithmetic_would():
+    from fractions import Fraction
+
+    from skae._keras.engine_jax import _fused_multiply_add
+
+    def rounded_to_float32(exact):
+        near = np.float32(float(exact))
+        candidates = [
+            near,
+            np.nextafter(near, np.float32(-np.inf)),
+            np.nextafter(near, np.float32(np.inf)),
+        ]
+        distance = [abs(Fraction(float(c)) - exact) for c in candidates]
+        best = min(distance)
+        ties = [c for c, d in zip(candidates, distance, strict=True) if d == best]
+        return min(ties, key=lambda c: int(np.array(c).view(np.uint32)) & 1)  # ties to even
+
+    rng = np.random.default_rng(0)
+    a = rng.random(2000).astype(np.float32)
+    b, c = np.float32(0.173), np.float32(-0.0865)
+    # One case where the float64 sum lands exactly halfway between two
+    # float32s although the exact value lies just below: 1 + 2**-23 +
+    # 2**-24 - 2**-70. Rounding the float64 sum would give 1 + 2**-22.
+    a_tie = np.array([2.0**-24 * (1 + 2.0**-23)], dtype=np.float32)
+    b_tie, c_tie = np.float32(1 - 2.0**-23), np.float32(1 + 2.0**-23)
+    for a_, b_, c_ in ((a, b, c), (a_tie, b_tie, c_tie)):
+        got = _fused_multiply_add(a_, b_, c_)
+        exact = [Fraction(float(x)) * Fraction(float(b_)) + Fraction(float(c_)) for x in a_]
+        want = np.array([rounded_to_float32(e) for e in exact], dtype=np.float32)
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    assert _fused_multiply_add(a_tie, b_tie, c_tie)[0] == np.float32(1 + 2.0**-23)

@@ -1,6 +1,7 @@
 """Functions that return Keras models: encoders, decoders and their composition."""
 
 from . import import_keras
+from .layers import GlorotUniform
 
 keras = import_keras()
 
@@ -41,7 +42,7 @@ def _dense(units, activation, seed, name):
     return keras.layers.Dense(
         units,
         activation=activation,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        kernel_initializer=GlorotUniform(seed=seed),
         name=name,
     )
 
@@ -191,7 +192,7 @@ def _recurrent(cell, units, seed, name, return_sequences=False):
     return layer(
         units,
         return_sequences=return_sequences,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        kernel_initializer=GlorotUniform(seed=seed),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
         name=name,
     )
@@ -363,7 +364,7 @@ def _conv(filters, kernel_size, activation, seed, name):
         kernel_size,
         padding="same",
         activation=activation,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        kernel_initializer=GlorotUniform(seed=seed),
         name=name,
     )
 

@@ -30,7 +30,7 @@ from .fit_description import FitDescription
 
 keras = import_keras()
 
-__all__ = ["FitDescription", "fit_callbacks", "predict", "train"]
+__all__ = ["FitDescription", "fit_callbacks", "initial_uniform", "predict", "train"]
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -110,3 +110,10 @@ def predict(model, X, prepare, scaling=None):
         return module.predict(model, X, prepare, scaling)
     offset, factor = scaling
     return module.predict(model, X, lambda chunk: (prepare(chunk) - offset) * factor)
+
+
+def initial_uniform(seed, shape, minval, maxval):
+    """Keras' float32 uniform draw for an integer ``seed``, computed on the host,
+    or None where the backend draws it itself (see ``engine_jax.initial_uniform``)."""
+    draw = getattr(_backend_module(), "initial_uniform", None)
+    return None if draw is None else draw(seed, shape, minval, maxval)

@@ -1,4 +1,6 @@
-"""Custom Keras layers, registered so that pickling and ``.keras`` files work."""
+"""Custom Keras layers and initializers, registered so that pickling and ``.keras`` files work."""
+
+import math
 
 from . import import_keras
 from .elbo import clip_log_var
@@ -60,3 +62,36 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class GlorotUniform(keras.initializers.GlorotUniform):
+    """Keras' ``GlorotUniform``: the same values, drawn on the host where the engine can.
+
+    On JAX, Keras' own draw compiles a program per weight shape; the engine
+    computes the same values in NumPy (``engine_jax.initial_uniform``, tested
+    bit for bit against Keras). Elsewhere, and for a seed that is not an
+    integer, Keras draws.
+    """
+
+    def __call__(self, shape, dtype=None):
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        if dtype == "float32" and isinstance(self.seed, int) and self.input_axes is None:
+            from . import engine
+
+            scale = self.scale / max(1.0, sum(_fans(shape)) / 2.0)  # Keras' arithmetic
+            limit = math.sqrt(3.0 * scale)
+            values = engine.initial_uniform(self.seed, shape, -limit, limit)
+            if values is not None:
+                return values
+        return super().__call__(shape, dtype=dtype)
+
+
+def _fans(shape):
+    """(fan_in, fan_out) of a kernel, as Keras counts them (a convolution's receptive field too)."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
