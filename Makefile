@@ -24,7 +24,7 @@ install: $(STAMP)
 # reach its index, pip (with this machine's own pip configuration) installs.
 define install_into
 	$(1)/bin/python -m pip install --quiet uv
-	$(1)/bin/python -m uv pip install --quiet --python $(1)/bin/python -e ".[$(2)]" \
+	$(1)/bin/python -m uv pip install --quiet --compile-bytecode --python $(1)/bin/python -e ".[$(2)]" \
 		|| $(1)/bin/python -m pip install --quiet -e ".[$(2)]"
 endef
 

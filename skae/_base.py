@@ -341,7 +341,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
                 f"is expecting {self.n_components} features (n_components) as input."
             )
-        return self.layout_.to_input(self._decode(Z)).astype(Z.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            X_original = self.layout_.to_input(self._decode(Z)).astype(Z.dtype, copy=False)
+        if not np.all(np.isfinite(X_original)):
+            raise ValueError(
+                f"The reconstruction overflows {Z.dtype}: X was fitted with values up to "
+                f"{float(np.max(np.abs(self.offset_)) + self.scale_):.3g} in magnitude, too "
+                "close to the largest representable number for decoded values to stay "
+                "finite. Rescale X (for example divide it by a power of ten) before fitting."
+            )
+        return X_original
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.

@@ -9,6 +9,10 @@ from ._streaming import OutOfCoreRows, is_out_of_core, map_blocks
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
+# Sparse formats scikit-learn checks for NaN and infinity; others (DOK,
+# LIL, DIA) are converted to the first before the check, which scikit-learn
+# otherwise skips for DOK and passes for LIL.
+CHECKED_SPARSE_FORMATS = ["csr", "csc", "coo"]
 # Dense input of at least this many values is checked for NaN and infinity
 # block by block, in threads.
 THREADED_CHECK_VALUES = 4_000_000
@@ -35,7 +39,7 @@ def validate_rows(estimator, X, reset, ensure_all_finite):
             estimator,
             X,
             reset=reset,
-            accept_sparse=True,
+            accept_sparse=CHECKED_SPARSE_FORMATS,
             dtype=[np.float64, np.float32],
             ensure_all_finite=False if threaded_check else ensure_all_finite,
         )

@@ -91,6 +91,18 @@ def test_small_sparse_input_is_densified_large_is_a_type_error(monkeypatch):
         AutoencoderTransformer(n_components=2, **FAST).fit(X)
 
 
+@pytest.mark.parametrize("sparse_format", ["csr", "csc", "coo", "dok", "lil", "dia", "bsr"])
+@pytest.mark.parametrize("bad, match", [(np.nan, "Input X contains NaN"), (np.inf, "infinity")])
+def test_nan_or_infinity_in_any_sparse_format_is_named(fitted, sparse_format, bad, match):
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    X[3, 2] = bad
+    X = sp.csr_matrix(X).asformat(sparse_format)
+    with pytest.raises(ValueError, match=match):
+        AutoencoderTransformer(n_components=2, **FAST).fit(X)
+    with pytest.raises(ValueError, match=match):
+        fitted.transform(X)
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
@@ -157,4 +169,25 @@ def test_random_shapes_and_values_give_a_result_or_a_clear_error(X, n_components
         return
     assert Z.shape == (X.shape[0], n_components)
     assert np.all(np.isfinite(Z))
-    assert np.all(np.isfinite(ae.inverse_transform(Z)))
+    try:
+        X_back = ae.inverse_transform(Z)
+    except ValueError as exc:  # values near float64's limit decode beyond it
+        assert "overflows" in str(exc) and "Rescale X" in str(exc), str(exc)
+        return
+    assert np.all(np.isfinite(X_back))
+
+
+def test_reconstructions_beyond_the_float_range_are_a_clear_error():
+    # A linear network decodes codes scaled by 1e6 to outputs about 1e6 times
+    # the data's scale: beyond float64's range when the data is near it.
+    ae = AutoencoderTransformer(
+        n_components=1, epochs=1, hidden_layer_sizes=(3,), activation="linear", random_state=0
+    )
+    X = np.array([[1.7e308], [0.0], [1e308]])
+    codes = np.array([[1e6], [-1e6]])
+    ae.fit(X)
+    with pytest.raises(ValueError, match=r"reconstruction overflows float64.*Rescale X"):
+        ae.inverse_transform(codes)
+    ae.fit(np.array([[1e37], [-1e37], [0.0]], dtype=np.float32))
+    with pytest.raises(ValueError, match=r"reconstruction overflows float32"):
+        ae.inverse_transform(codes.astype(np.float32))
