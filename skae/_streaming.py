@@ -103,7 +103,7 @@ class OutOfCoreRows:
         else:
             block = self._take(np.asarray(rows))
         block = block.reshape(len(block), -1).astype(self.dtype, copy=False)
-        assert_all_finite(block, input_name="X")
+        assert_finite(block)
         return block
 
     def blocks(self, block_rows=None):
@@ -220,3 +220,13 @@ def map_blocks(function, X, with_index=False):
         return [call(block, index) for index, block in enumerate(views)]
     with concurrent.futures.ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
         return list(pool.map(call, views, itertools.count()))
+
+
+def assert_finite(block, estimator_name=None):
+    """scikit-learn's NaN and infinity check of ``block``, its ValueError and message.
+
+    Its sum-first check turns +inf and -inf together into NaN, which NumPy
+    would warn about before the clear error; that warning is held back.
+    """
+    with np.errstate(invalid="ignore"):
+        assert_all_finite(block, estimator_name=estimator_name, input_name="X")

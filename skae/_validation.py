@@ -2,10 +2,9 @@
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
-from ._streaming import OutOfCoreRows, is_out_of_core, map_blocks
+from ._streaming import OutOfCoreRows, assert_finite, is_out_of_core, map_blocks
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
@@ -35,14 +34,17 @@ def validate_rows(estimator, X, reset, ensure_all_finite):
         ensure_all_finite is True and isinstance(X, np.ndarray) and X.size >= THREADED_CHECK_VALUES
     )
     try:
-        X = validate_data(
-            estimator,
-            X,
-            reset=reset,
-            accept_sparse=CHECKED_SPARSE_FORMATS,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False if threaded_check else ensure_all_finite,
-        )
+        # scikit-learn's finite check sums X first: +inf and -inf together
+        # make a RuntimeWarning there before its own clear ValueError.
+        with np.errstate(invalid="ignore"):
+            X = validate_data(
+                estimator,
+                X,
+                reset=reset,
+                accept_sparse=CHECKED_SPARSE_FORMATS,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False if threaded_check else ensure_all_finite,
+            )
     except ValueError as exc:
         if "could not convert" not in str(exc):
             raise
@@ -63,9 +65,7 @@ def assert_finite_in_threads(X, estimator_name):
     The same check and message as ``validate_data``'s, which reads X in one
     thread; the first bad block in row order raises.
     """
-    map_blocks(
-        lambda block: assert_all_finite(block, estimator_name=estimator_name, input_name="X"), X
-    )
+    map_blocks(lambda block: assert_finite(block, estimator_name), X)
 
 
 def densify(X):

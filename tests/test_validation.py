@@ -1,5 +1,7 @@
 """Bad input gets a clear error that names the problem."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -89,6 +91,25 @@ def test_small_sparse_input_is_densified_large_is_a_type_error(monkeypatch):
     monkeypatch.setattr(skae._validation, "MAX_DENSIFIED_VALUES", 100)
     with pytest.raises(TypeError, match=r"sparse matrix of shape \(40, 6\).*too large to densify"):
         AutoencoderTransformer(n_components=2, **FAST).fit(X)
+
+
+@pytest.mark.parametrize("kind", ["in memory", "threaded check", "memmap"])
+def test_plus_and_minus_infinity_together_raise_without_a_runtime_warning(
+    kind, monkeypatch, tmp_path
+):
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    X[0, 0], X[0, 1] = np.inf, -np.inf
+    if kind == "threaded check":
+        monkeypatch.setattr(skae._validation, "THREADED_CHECK_VALUES", 1)
+    if kind == "memmap":
+        X_map = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=X.shape)
+        X_map[:] = X
+        X_map.flush()
+        X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="Input X contains infinity"):
+            AutoencoderTransformer(n_components=2, **FAST).fit(X)
 
 
 @pytest.mark.parametrize("sparse_format", ["csr", "csc", "coo", "dok", "lil", "dia", "bsr"])
