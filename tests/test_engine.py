@@ -206,6 +206,26 @@ def test_inference_compiles_a_bounded_number_of_programs_for_any_number_of_rows(
     assert program._cache_size() == compiled
 
 
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's epoch programs")
+def test_the_short_last_batch_runs_in_the_call_of_the_full_ones(digits, monkeypatch):
+    from skae._keras import engine_jax
+
+    X = digits[0][:300]  # 270 training rows: 8 batches of 32 and one of 14
+    engine_jax.PROGRAMS.clear()
+    fitted = AutoencoderTransformer(3, batch_size=32, **FAST).fit(X)
+    (programs,) = engine_jax.PROGRAMS.entries.values()
+    assert programs["train"]._cache_size() == 1  # one program, not one per batch size
+    # The same epochs run as separate calls (the last batch alone) train the
+    # same model bit for bit.
+    engine_jax.PROGRAMS.clear()
+    monkeypatch.setattr(engine_jax.Session, "joins_last_batch", False)
+    apart = AutoencoderTransformer(3, batch_size=32, **FAST).fit(X)
+    (programs,) = engine_jax.PROGRAMS.entries.values()
+    assert programs["train"]._cache_size() == 2
+    assert apart.history_ == fitted.history_
+    np.testing.assert_array_equal(apart.transform(X), fitted.transform(X))
+
+
 @pytest.mark.parametrize(
     "shape", [(64, 128), (128, 8), (784, 32), (3, 3, 1, 4), (3, 3, 8, 16), (5,)]
 )

@@ -70,14 +70,18 @@ class Session:
     def reset_metrics(self):
         self.metrics = self.fresh_metrics
 
-    def run(self, kind, data, rows, flips):
+    # The epoch's short last batch may run in the same call as its full
+    # batches (``last``): one compiled program instead of two.
+    joins_last_batch = True
+
+    def run(self, kind, data, rows, flips, last=None):
         if kind == "train":
             state = (self.trainable, self.non_trainable, self.optimizer, self.metrics)
-            logs, state = self.programs["train"](state, data, rows, flips)
+            logs, state = self.programs["train"](state, data, rows, flips, last)
             self.trainable, self.non_trainable, self.optimizer, self.metrics = state
         else:
             state = (self.trainable, self.non_trainable, self.metrics)
-            logs, (_, _, self.metrics) = self.programs["test"](state, data, rows, flips)
+            logs, (_, _, self.metrics) = self.programs["test"](state, data, rows, flips, last)
         return logs
 
     def write(self, model):
@@ -111,12 +115,14 @@ def _convolves_on_cpu(model, x):
 
 
 def _epoch_programs(model, flip_horizontal, stepwise=False):
-    """Compiled ``(state, data, rows, flips) -> (logs, state)`` for training and testing.
+    """Compiled ``(state, data, rows, flips, last) -> (logs, state)`` for training and testing.
 
     ``rows`` has shape (n_batches, batch_size): the scan's steps. ``data`` is
     the tree ``(x, y)`` or ``(x, y, sample_weight)`` the rows index into.
-    ``stepwise``: one compiled step per batch, called from Python, instead
-    of one scan (see :func:`_convolves_on_cpu`).
+    ``last``, where not None, is ``(rows, flips)`` of one shorter batch run
+    after them in the same program (the epoch's last). ``stepwise``: one
+    compiled step per batch, called from Python, instead of one scan (see
+    :func:`_convolves_on_cpu`).
     """
 
     def batch(data, rows, flip):
@@ -126,20 +132,23 @@ def _epoch_programs(model, flip_horizontal, stepwise=False):
             batch = (x, x, *batch[2:])
         return batch
 
-    def scan(step, state, data, rows, flips):
+    def scan(step, state, data, rows, flips, last):
         def body(state, inputs):
             batch_rows, flip = inputs
             logs, state = step(state, batch(data, batch_rows, flip))
             return state, logs
 
         state, logs = jax.lax.scan(body, state, (rows, flips))
-        return jax.tree.map(lambda values: values[-1], logs), state
+        logs = jax.tree.map(lambda values: values[-1], logs)
+        if last is not None:
+            logs, state = step(state, batch(data, *last))
+        return logs, state
 
-    def train_epoch(state, data, rows, flips):
-        return scan(model.train_step, state, data, rows, flips)
+    def train_epoch(state, data, rows, flips, last):
+        return scan(model.train_step, state, data, rows, flips, last)
 
-    def test_epoch(state, data, rows, flips):
-        return scan(model.test_step, state, data, rows, flips)
+    def test_epoch(state, data, rows, flips, last):
+        return scan(model.test_step, state, data, rows, flips, last)
 
     if stepwise:
         return {
@@ -156,10 +165,12 @@ def _step_by_step(step, batch):
     def one(state, data, rows, flip):
         return step(state, batch(data, rows, flip))
 
-    def epoch(state, data, rows, flips):
+    def epoch(state, data, rows, flips, last=None):
         logs = None
         for i in range(len(rows)):
             logs, state = one(state, data, rows[i], None if flips is None else flips[i])
+        if last is not None:
+            logs, state = one(state, data, *last)
         return logs, state
 
     return epoch

@@ -4,7 +4,9 @@ A backend module (:mod:`~skae._keras.engine_jax`,
 :mod:`~skae._keras.engine_tensorflow`) provides a *session*: the fit's state
 on that backend and its compiled programs, with four operations -
 ``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
-``(n_batches, batch_size)``) of one call, ``write(model)`` / ``read(model)``
+``(n_batches, batch_size)``) of one call (a session whose
+``joins_last_batch`` is true also takes ``last=(rows, flips)``, one shorter
+batch run after them in the same call), ``write(model)`` / ``read(model)``
 move the weights between the session and the estimator's model, and
 ``optimizer_state()`` hands back the optimizer's variables as arrays (a
 session starts from ``fit.optimizer_state`` when given, see
@@ -85,16 +87,23 @@ def run(fit, keras, session_class, leaves):
 def _epoch(session, kind, fit, batches, flips, device_data, per_call):
     """Run one epoch's batches: runs of full batches per call, a short last one alone.
 
-    Metrics carry over from call to call within the epoch, so the logs of
-    the last call are the epoch's (Keras' running means).
+    Where the data is on the device and the session can (``joins_last_batch``),
+    the short last batch runs in the call of the full ones: one compiled
+    program to build instead of two. Metrics carry over from call to call
+    within the epoch, so the logs of the last call are the epoch's (Keras'
+    running means).
     """
     session.reset_metrics()
     full = [b for b in batches if len(b) == fit.batch_size]
+    short = len(full) < len(batches)
+    joined = (
+        short and full and device_data is not None and getattr(session, "joins_last_batch", False)
+    )
     groups = []
     step = per_call or len(full) or 1
     for start in range(0, len(full), step):
         groups.append((start, full[start : start + step]))
-    if len(full) < len(batches):
+    if short and not joined:
         groups.append((len(batches) - 1, batches[-1:]))
     logs = None
     for start, group in groups:
@@ -105,7 +114,11 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
         else:  # read this chunk's rows and send them for this call only
             data = session.put(fit.make_batch(fit.data[np.concatenate(group)]))
             rows = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
-        logs = session.run(kind, data, rows, group_flips)
+        if joined and start + len(group) == len(full):
+            last = (np.asarray(batches[-1], dtype=np.int32), None if flips is None else flips[-1])
+            logs = session.run(kind, data, rows, group_flips, last=last)
+        else:
+            logs = session.run(kind, data, rows, group_flips)
     return {name: float(np.asarray(value)) for name, value in logs.items()}
 
 
