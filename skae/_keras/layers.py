@@ -76,7 +76,9 @@ class GlorotUniform(keras.initializers.GlorotUniform):
 
     def __call__(self, shape, dtype=None):
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-        if dtype == "float32" and isinstance(self.seed, int) and self.input_axes is None:
+        # Keras' default fans only (older Keras releases have no input_axes).
+        default_fans = getattr(self, "input_axes", None) is None
+        if dtype == "float32" and isinstance(self.seed, int) and default_fans:
             from . import engine
 
             scale = self.scale / max(1.0, sum(_fans(shape)) / 2.0)  # Keras' arithmetic
