@@ -274,3 +274,21 @@ def test_host_multiply_add_rounds_once_as_exact_arithmetic_would():
         want = np.array([rounded_to_float32(e) for e in exact], dtype=np.float32)
         np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
     assert _fused_multiply_add(a_tie, b_tie, c_tie)[0] == np.float32(1 + 2.0**-23)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's host draws")
+def test_another_jax_generator_setting_leaves_the_draw_to_keras():
+    import jax
+
+    from skae._keras import engine
+    from skae._keras.layers import GlorotUniform
+
+    before = jax.config.jax_threefry_partitionable
+    jax.config.update("jax_threefry_partitionable", False)
+    try:
+        assert engine.initial_uniform(7, (16, 4), -0.5, 0.5) is None
+        expected = np.asarray(keras.initializers.GlorotUniform(seed=7)((16, 4), dtype="float32"))
+        drawn = np.asarray(GlorotUniform(seed=7)((16, 4), dtype="float32"))
+    finally:
+        jax.config.update("jax_threefry_partitionable", before)
+    np.testing.assert_array_equal(drawn, expected)

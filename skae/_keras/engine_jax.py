@@ -291,7 +291,9 @@ def initial_uniform(seed, shape, minval, maxval):
 
 def _threefry_by_position():
     config = jax.config
-    return config.jax_default_prng_impl == "threefry2x32" and config.jax_threefry_partitionable
+    return getattr(config, "jax_default_prng_impl", None) == "threefry2x32" and bool(
+        getattr(config, "jax_threefry_partitionable", False)
+    )
 
 
 _UNIFORM_PROBE = (1, (256,), -0.3, 0.3)
