@@ -97,7 +97,10 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
     full = [b for b in batches if len(b) == fit.batch_size]
     short = len(full) < len(batches)
     joined = (
-        short and full and device_data is not None and getattr(session, "joins_last_batch", False)
+        short
+        and len(full) > 0
+        and device_data is not None
+        and getattr(session, "joins_last_batch", False)
     )
     groups = []
     step = per_call or len(full) or 1
