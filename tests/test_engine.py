@@ -226,6 +226,40 @@ def test_the_short_last_batch_runs_in_the_call_of_the_full_ones(digits, monkeypa
     np.testing.assert_array_equal(apart.transform(X), fitted.transform(X))
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the TensorFlow engine's epoch function"
+)
+def test_the_tensorflow_epoch_function_traces_the_step_once_and_runs_every_batch():
+    import tensorflow as tf
+
+    from skae._keras import engine_tensorflow
+
+    def model():
+        dense = keras.layers.Dense(3, kernel_initializer="ones")
+        net = keras.Sequential([keras.Input((3,)), dense])
+        net.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        return net
+
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 12
+    looped, stepped = model(), model()
+    looped._symbolic_build(data_batch=(x, x))
+    traced = []
+
+    def step(data):
+        traced.append(data)
+        return looped.train_step(data)
+
+    spec = (tf.TensorSpec((None, 3), tf.float32),) * 2
+    epoch = engine_tensorflow._epoch_function(looped, step, False, spec)
+    rows = np.array([[0, 1], [2, 3]], dtype=np.int32)
+    logs = epoch((x, x), rows, np.zeros(rows.shape, dtype=bool))
+    assert len(traced) == 1  # one copy of the step in the graph, in the loop
+    losses = [stepped.train_on_batch(x[r], x[r]) for r in rows]
+    np.testing.assert_allclose(float(logs["loss"]), np.mean(losses), rtol=1e-6)
+    for a, b in zip(looped.get_weights(), stepped.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "shape", [(64, 128), (128, 8), (784, 32), (3, 3, 1, 4), (3, 3, 8, 16), (5,)]
 )

@@ -49,8 +49,8 @@ class Worker:
             probe,
         )
         self.programs = {
-            "train": _epoch_function(model.train_step, fit.flip_horizontal, data_spec),
-            "test": _epoch_function(model.test_step, False, data_spec),
+            "train": _epoch_function(model, model.train_step, fit.flip_horizontal, data_spec),
+            "test": _epoch_function(model, model.test_step, False, data_spec),
         }
 
 
@@ -119,12 +119,14 @@ def _worker(fit, probe):
     return Worker(fit, probe, copy)
 
 
-def _epoch_function(step, flip_horizontal, data_spec):
+def _epoch_function(model, step, flip_horizontal, data_spec):
     """``(data, rows, flips) -> logs``: ``step`` over each row of ``rows``, in one graph.
 
     Traced once, for any number of rows and batches (the signature leaves
     them free): the same graph for every fit on the worker, so a fit's result
-    does not depend on which fits ran before it.
+    does not depend on which fits ran before it. ``step`` is traced once, in
+    the loop's body: the loop starts from ``model``'s metric results, which
+    have the structure of a step's logs (Keras' steps return them).
     """
 
     def batch(data, rows, flips, i):
@@ -135,13 +137,12 @@ def _epoch_function(step, flip_horizontal, data_spec):
         return batch
 
     def epoch(data, rows, flips):
-        logs = step(batch(data, rows, flips, 0))
-
         def body(i, logs):
             return i + 1, step(batch(data, rows, flips, i))
 
         n_batches = tf.shape(rows)[0]
-        _, logs = tf.while_loop(lambda i, _: i < n_batches, body, (tf.constant(1), logs))
+        start = (tf.constant(0), model.get_metrics_result())
+        _, logs = tf.while_loop(lambda i, _: i < n_batches, body, start)
         return logs
 
     signature = [
