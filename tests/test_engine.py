@@ -86,17 +86,21 @@ def test_the_users_own_keras_model_keeps_working_beside_skae_fits(digits):
     assert after[-1] < before[0]  # it still trains, on its own weights
 
 
-def test_a_jax_fit_does_not_import_tensorflow():
+def test_a_jax_fit_and_its_pickle_do_not_import_tensorflow():
     # Keras' serialisation would import TensorFlow (2 s) to rule out its types
-    # when skae keys its compiled programs by the model's configuration.
+    # when skae keys its compiled programs by the model's configuration, and
+    # when it pickles the fitted model.
     code = """
-import sys
+import pickle, sys
 import numpy as np
 from keras.src.utils import module_utils
 from skae import AutoencoderTransformer
-AutoencoderTransformer(2, hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(
-    np.random.default_rng(0).random((40, 5)))
+X = np.random.default_rng(0).random((40, 5))
+ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X)
 assert "tensorflow" not in sys.modules, "a JAX fit imported TensorFlow"
+copy = pickle.loads(pickle.dumps(ae))
+assert "tensorflow" not in sys.modules, "pickling on JAX imported TensorFlow"
+np.testing.assert_array_equal(copy.transform(X), ae.transform(X))
 assert module_utils.tensorflow._available is None, "Keras' lazy module was left decided"
 """
     env = {**os.environ, "KERAS_BACKEND": "jax"}

@@ -4,6 +4,7 @@ It is imported lazily, from ``fit`` and from unpickling, so that ``import skae``
 stays as cheap as importing scikit-learn.
 """
 
+import contextlib
 import os
 import sys
 
@@ -77,3 +78,33 @@ def follow_thread_limit(keras):
             threading.set_intra_op_parallelism_threads(n_threads)
     except RuntimeError:
         pass  # the runtime has started: its pools are fixed for this process
+
+
+@contextlib.contextmanager
+def tensorflow_not_imported_for_configs():
+    """Keep Keras' serialisation from importing TensorFlow just to rule out its types.
+
+    Keras' ``serialize_keras_object`` asks whether TensorFlow is importable
+    (to recognise ``tf.TensorShape`` and ``tf.DType``), and the first ask
+    imports it: 2.3 s of a first fit, or of a first pickling, on the JAX
+    backend when TensorFlow is installed. While TensorFlow is not imported no
+    object of its types can exist, so for the length of the serialisation
+    Keras is told it is absent; its lazy module is then restored to
+    undecided, as it was. (Another thread asking Keras in that window whether
+    TensorFlow is importable is told no.)
+    """
+    try:
+        from keras.src.utils import module_utils
+
+        lazy = module_utils.tensorflow
+        undecided = "tensorflow" not in sys.modules and lazy._available is None
+    except (ImportError, AttributeError):  # another Keras layout: let it import
+        undecided = False
+    if not undecided:
+        yield
+        return
+    lazy._available = False
+    try:
+        yield
+    finally:
+        lazy._available = None

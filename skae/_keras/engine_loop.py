@@ -17,12 +17,11 @@ chunks, callbacks, history. It imports no backend.
 """
 
 import collections
-import contextlib
 import json
-import sys
 
 import numpy as np
 
+from . import tensorflow_not_imported_for_configs
 from .fit_description import epoch_batches, flip_draws
 
 # In-memory training data (inputs and targets) up to this size lives on the
@@ -213,7 +212,7 @@ def architecture(model, *extra):
     ``extra`` (the loss, options of the compiled loop).
     """
     try:
-        with _tensorflow_not_imported_for_configs():
+        with tensorflow_not_imported_for_configs():
             parts = [_without_initial_values(model.get_config()), *map(repr, extra)]
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None:
@@ -223,35 +222,6 @@ def architecture(model, *extra):
         return json.dumps(parts, sort_keys=True, default=repr)
     except Exception:  # a model that cannot describe itself is compiled for itself
         return None
-
-
-@contextlib.contextmanager
-def _tensorflow_not_imported_for_configs():
-    """Keep Keras' serialisation from importing TensorFlow just to rule out its types.
-
-    Keras' ``serialize_keras_object`` asks whether TensorFlow is importable
-    (to recognise ``tf.TensorShape`` and ``tf.DType``), and the first ask
-    imports it: 2.3 s of a first fit on the JAX backend when TensorFlow is
-    installed. While TensorFlow is not imported no object of its types can
-    exist, so for the length of ``get_config`` Keras is told it is absent;
-    its lazy module is then restored to undecided, as it was. (Another thread
-    asking Keras in that window whether TensorFlow is importable is told no.)
-    """
-    try:
-        from keras.src.utils import module_utils
-
-        lazy = module_utils.tensorflow
-        undecided = "tensorflow" not in sys.modules and lazy._available is None
-    except (ImportError, AttributeError):  # another Keras layout: let it import
-        undecided = False
-    if not undecided:
-        yield
-        return
-    lazy._available = False
-    try:
-        yield
-    finally:
-        lazy._available = None
 
 
 def _without_initial_values(config):

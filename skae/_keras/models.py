@@ -1,6 +1,6 @@
 """Keras model subclasses with their own ``compute_loss``."""
 
-from . import import_keras
+from . import import_keras, tensorflow_not_imported_for_configs
 from .elbo import gaussian_nll, kl_to_standard_normal
 from .layers import Sampling
 
@@ -184,7 +184,9 @@ def model_to_bytes(model):
     import pickle
 
     values = [keras.ops.convert_to_numpy(v) for v in model.variables]
-    return pickle.dumps({"config": keras.saving.serialize_keras_object(model), "variables": values})
+    with tensorflow_not_imported_for_configs():
+        config = keras.saving.serialize_keras_object(model)
+    return pickle.dumps({"config": config, "variables": values})
 
 
 def model_from_bytes(data):
