@@ -330,3 +330,28 @@ def test_another_jax_generator_setting_leaves_the_draw_to_keras():
     finally:
         jax.config.update("jax_threefry_partitionable", before)
     np.testing.assert_array_equal(drawn, expected)
+
+
+def test_skae_zeros_and_adam_are_keras_own_values_and_updates():
+    from skae._keras.layers import Adam, Zeros
+
+    for dtype in ("float32", "int32"):
+        zeros = np.asarray(Zeros()((3, 4), dtype))
+        np.testing.assert_array_equal(zeros, np.zeros((3, 4)))
+        assert zeros.dtype == np.dtype(dtype)
+    if keras.backend.backend() == "jax":  # made on the host, not compiled
+        assert isinstance(Zeros()((3, 4), "float32"), np.ndarray)
+
+    def trained(optimizer):
+        net = keras.Sequential(
+            [keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")]
+        )
+        net.compile(optimizer=optimizer, loss="mse")
+        x = np.arange(12, dtype="float32").reshape(4, 3) / 12
+        for _ in range(3):
+            net.train_on_batch(x, x[:, :2])
+        return net.get_weights() + [np.asarray(v) for v in net.optimizer.variables]
+
+    ours, keras_own = trained(Adam(1e-2)), trained(keras.optimizers.Adam(1e-2))
+    for a, b in zip(ours, keras_own, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -1,7 +1,7 @@
 """Functions that return Keras models: encoders, decoders and their composition."""
 
 from . import import_keras
-from .layers import GlorotUniform
+from .layers import Adam, GlorotUniform, Zeros
 
 keras = import_keras()
 
@@ -24,6 +24,8 @@ def resolve_optimizer(value, learning_rate):
     the object the user passed is never trained (its own learning rate is kept).
     """
     if isinstance(value, str):
+        if value.lower() == "adam":  # Keras' Adam, its slots' zeros made on the host
+            return Adam(learning_rate=learning_rate)
         # One instance, made from a config: on TensorFlow every optimizer
         # object keeps some memory for the life of the process (measured).
         try:
@@ -43,6 +45,7 @@ def _dense(units, activation, seed, name):
         units,
         activation=activation,
         kernel_initializer=GlorotUniform(seed=seed),
+        bias_initializer=Zeros(),
         name=name,
     )
 
@@ -53,7 +56,9 @@ def _latent(x, n_components, seed, variational):
         return _dense(n_components, "linear", seed + 100, "latent")(x)
     return [
         _dense(n_components, "linear", seed + 100, "z_mean")(x),
-        keras.layers.Dense(n_components, kernel_initializer="zeros", name="z_log_var")(x),
+        keras.layers.Dense(
+            n_components, kernel_initializer=Zeros(), bias_initializer=Zeros(), name="z_log_var"
+        )(x),
     ]
 
 
@@ -194,6 +199,7 @@ def _recurrent(cell, units, seed, name, return_sequences=False):
         return_sequences=return_sequences,
         kernel_initializer=GlorotUniform(seed=seed),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
+        bias_initializer=Zeros(),
         name=name,
     )
 
@@ -365,6 +371,7 @@ def _conv(filters, kernel_size, activation, seed, name):
         padding="same",
         activation=activation,
         kernel_initializer=GlorotUniform(seed=seed),
+        bias_initializer=Zeros(),
         name=name,
     )
 

@@ -117,3 +117,10 @@ def initial_uniform(seed, shape, minval, maxval):
     or None where the backend draws it itself (see ``engine_jax.initial_uniform``)."""
     draw = getattr(_backend_module(), "initial_uniform", None)
     return None if draw is None else draw(seed, shape, minval, maxval)
+
+
+def initial_zeros(shape, dtype):
+    """Zeros of a float ``dtype`` made on the host, or None where the backend
+    makes them itself (see ``engine_jax.initial_zeros``)."""
+    make = getattr(_backend_module(), "initial_zeros", None)
+    return None if make is None else make(shape, dtype)

@@ -8,7 +8,8 @@ state, metrics and data are its arguments, never captured constants, so the
 compiled program is kept (:data:`PROGRAMS`) and reused by later fits of the
 same architecture. The epochs themselves are run by
 :mod:`skae._keras.engine_loop`. Initial uniform weights are drawn on the
-host (:func:`initial_uniform`), with the values JAX would draw.
+host (:func:`initial_uniform`), with the values JAX would draw, and zeros are
+made there (:func:`initial_zeros`).
 """
 
 import collections
@@ -265,6 +266,18 @@ def _inference_program(model):
         program = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
         model._skae_inference = program
     return program
+
+
+def initial_zeros(shape, dtype):
+    """Zeros in NumPy for a float ``dtype``, else None (Keras makes them).
+
+    Keras' zeros are ``jnp.zeros``: one small XLA program per shape, about
+    20 ms each on XLA's CPU, for every bias and every optimizer slot shape of
+    a first fit. A host array is copied to the device instead.
+    """
+    if dtype not in ("float16", "bfloat16", "float32", "float64"):
+        return None
+    return np.zeros(shape, dtype=jnp.dtype(dtype))
 
 
 def initial_uniform(seed, shape, minval, maxval):

@@ -1,4 +1,5 @@
-"""Custom Keras layers and initializers, registered so that pickling and ``.keras`` files work."""
+"""Custom Keras layers, initializers and optimizer, registered so that pickles and ``.keras``
+files work."""
 
 import math
 
@@ -87,6 +88,39 @@ class GlorotUniform(keras.initializers.GlorotUniform):
             if values is not None:
                 return values
         return super().__call__(shape, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class Zeros(keras.initializers.Zeros):
+    """Keras' ``Zeros``, made on the host where the engine can.
+
+    On JAX, Keras' own zeros compile a program per shape; the engine makes
+    them in NumPy (``engine_jax.initial_zeros``). Elsewhere Keras makes them.
+    """
+
+    def __call__(self, shape, dtype=None):
+        from . import engine
+
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        values = engine.initial_zeros(tuple(shape), dtype)
+        return super().__call__(shape, dtype=dtype) if values is None else values
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class Adam(keras.optimizers.Adam):
+    """Keras' ``Adam``, its moment slots starting from skae's :class:`Zeros`.
+
+    The same optimizer and the same updates; only the slots' zeros are made
+    on the host where the engine can (one compiled program per weight shape
+    fewer on JAX).
+    """
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        if isinstance(initializer, str) and initializer == "zeros":
+            initializer = Zeros()
+        return super().add_variable_from_reference(
+            reference_variable, name=name, initializer=initializer
+        )
 
 
 def _fans(shape):
