@@ -355,3 +355,24 @@ def test_skae_zeros_and_adam_are_keras_own_values_and_updates():
     ours, keras_own = trained(Adam(1e-2)), trained(keras.optimizers.Adam(1e-2))
     for a, b in zip(ours, keras_own, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_adam_resolves_to_skae_adam_whose_slots_start_from_skae_zeros(monkeypatch):
+    from skae._keras import builders
+    from skae._keras.layers import Adam, Zeros
+
+    optimizer = builders.resolve_optimizer("adam", 0.005)
+    assert type(optimizer) is Adam
+    assert float(np.asarray(optimizer.learning_rate)) == pytest.approx(0.005)
+    assert type(builders.resolve_optimizer("sgd", 0.005)) is keras.optimizers.SGD
+    made = []
+    original = Zeros.__call__
+
+    def counted(self, shape, dtype=None):
+        made.append(tuple(shape))
+        return original(self, shape, dtype)
+
+    monkeypatch.setattr(Zeros, "__call__", counted)
+    weights = [keras.Variable(np.ones((3, 2), "float32")), keras.Variable(np.ones(2, "float32"))]
+    optimizer.build(weights)
+    assert sorted(made) == sorted([(3, 2), (3, 2), (2,), (2,)])  # momentum and velocity each
