@@ -52,17 +52,26 @@ for _estimator in ESTIMATORS:
         EXPECTED_FAILED_CHECKS[type(_estimator).__name__] = dict(_STOCHASTIC_WEIGHTS)
 
 if os.environ.get("KERAS_BACKEND") == "jax":
-    # XLA's CPU kernels compute a row's float32 dot products differently
+    # XLA's CPU kernels round a row's float32 dot products differently
     # depending on where the row falls in the batch (full tiles vs the
-    # remainder), so permuting the rows changes some outputs in the last bit
-    # (measured: 1 of 20 values, relative 1.9e-7), over the check's rtol of
-    # 1e-7; which estimators hit it varies from run to run, so it is expected
-    # (not strictly) of all. TensorFlow's kernels are row-invariant and pass.
+    # remainder) and on the batch size the program was compiled for:
+    # permuting the rows changes some outputs in the last bit (measured: 1 of
+    # 20 values, relative 1.9e-7), and so does predicting a subset, whose 7
+    # rows run in the 16-row inference program where the 20 rows of the whole
+    # set run in the 256-row one (measured: 1 of 20 scores, relative 6e-7;
+    # padded to one program size, both give the same bits). Both are over the
+    # checks' rtol of 1e-7; which estimators hit it varies from run to run, so
+    # it is expected (not strictly) of all. TensorFlow's kernels are
+    # row-invariant and pass.
     _ROW_POSITION = {
         "check_methods_sample_order_invariance": (
             "JAX/XLA on CPU: outputs differ in the last float32 bit with a row's "
             "position in the batch"
-        )
+        ),
+        "check_methods_subset_invariance": (
+            "JAX/XLA on CPU: outputs differ in the last float32 bit between the "
+            "inference programs compiled for different chunk sizes"
+        ),
     }
     for _estimator in ESTIMATORS:
         EXPECTED_FAILED_CHECKS.setdefault(type(_estimator).__name__, {}).update(_ROW_POSITION)
