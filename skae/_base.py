@@ -1,10 +1,6 @@
 """BaseAutoencoder: all the scikit-learn plumbing of skae's estimators, once."""
 
-import importlib.util
 import os
-import time
-import uuid
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,19 +10,16 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import (
-    check_array,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_is_fitted
 
+from . import _fitting as fitting
 from . import _scaling as scaling
-from ._layout import Rows, split_samples
-from ._sample_weight import per_output, weighted_rows
-from ._streaming import ColumnStack, OutOfCoreRows, blocks
-from ._validation import validate_rows
+from ._layout import Rows
+from ._sample_weight import weighted_rows
+from ._streaming import blocks
+from ._validation import validate_codes, validate_samples
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -241,7 +234,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if incremental:
             train_rows, val_rows = np.arange(len(X)), np.arange(0)
         else:
-            train_rows, val_rows = self._split_rows(len(X), seed)
+            train_rows, val_rows = fitting.split_rows(len(X), self.validation_fraction, seed)
         networks = self._build_networks(seed, self.encoder, self.decoder)
         noise = builders.input_noise(self.noise, self.noise_level, seed)
         # scikit-learn's MLP convention: "auto" is min(200, n_samples)
@@ -259,29 +252,23 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for name, network in networks.items():
             setattr(self, f"{name}_", network)
         self.model_ = model
-        n_input_columns = X.shape[1]
-
-        def make_batch(rows):
-            weights = None
-            if sample_weight is not None:
-                rows, weights = rows[:, :-1], rows[:, -1]
-            extra = rows[:, n_input_columns:] if targets is not None else None
-            batch = self._make_batch(rows[:, :n_input_columns], extra)
-            return batch if weights is None else (*batch, per_output(weights, batch[1]))
-
+        public_name = self._public_name or type(self).__name__
+        self.log_dir_ = fitting.new_run_dir(self.log_dir, public_name, self.n_components)
         callbacks = engine.fit_callbacks(
             early_stopping=self.early_stopping and not incremental,
             n_iter_no_change=self.n_iter_no_change,
             start_from_epoch=self._early_stopping_start(),
             validating=len(val_rows) > 0,
-            log_dir=self._new_run_dir(),
+            log_dir=self.log_dir_,
             user_callbacks=self.callbacks,
         )
         history, self._optimizer_state = engine.train(
             engine.FitDescription(
                 model=self.model_,
-                data=self._training_data(X, targets, sample_weight),
-                make_batch=make_batch,
+                data=fitting.training_data(X, targets, sample_weight, self._standardize),
+                make_batch=fitting.batch_maker(
+                    self._make_batch, X.shape[1], targets is not None, sample_weight is not None
+                ),
                 train_rows=train_rows,
                 val_rows=val_rows,
                 batch_size=batch_size,
@@ -300,7 +287,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.history_.setdefault(name, []).extend(values)
         epochs_run = len(history["loss"])
         self.n_iter_ += epochs_run
-        self._check_training_converged(history["loss"], epochs_run, incremental)
+        fitting.check_run(self, public_name, history["loss"], epochs_run, incremental)
         return self
 
     def transform(self, X):
@@ -335,12 +322,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             received (flat rows, or image / sequence arrays).
         """
         check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
-                f"is expecting {self.n_components} features (n_components) as input."
-            )
+        Z = validate_codes(self, X)
         with np.errstate(over="ignore"):
             X_original = self.layout_.to_input(self._decode(Z)).astype(Z.dtype, copy=False)
         if not np.all(np.isfinite(X_original)):
@@ -471,46 +453,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         when ``reset``. A memmap or other out-of-core array-like comes back as
         :class:`~skae._streaming.OutOfCoreRows`, read block by block later.
         """
-        spec = self._sample_layout
-        X, sample_shape = split_samples(X, spec.sample_ndims)
-        if not reset:
-            check_is_fitted(self)
-            self.layout_.check(sample_shape, type(self).__name__)
-        X = validate_rows(self, X, reset, self._ensure_all_finite)
-        if reset:
-            declared = getattr(self, spec.shape_parameter) if spec.shape_parameter else None
-            self.layout_ = spec.resolve(X.shape[1], sample_shape, declared)
-            if spec.fitted_attribute is not None:
-                if self.layout_.kind == "rows":
-                    self.__dict__.pop(spec.fitted_attribute, None)
-                else:
-                    setattr(self, spec.fitted_attribute, self.layout_.network_shape)
-        return X
-
-    def _training_data(self, X, targets, sample_weight):
-        """Standardised training rows, then target columns, then the weight column.
-
-        In-memory data is standardised once, so that a batch is a plain row
-        lookup; data read in pieces is standardised batch by batch.
-        """
-        extra = [] if targets is None else [targets]
-        if sample_weight is not None:
-            extra.append(sample_weight[:, None].astype(np.float32))
-        if isinstance(X, OutOfCoreRows):
-            data = scaling.StandardizedRows(X, self._standardize)
-            return ColumnStack(data, *extra) if extra else data
-        data = self._standardize(X)
-        return np.hstack([data, *extra]) if extra else data
+        return validate_samples(self, X, reset)
 
     def _standardize(self, X):
         """X in network units, as float32. Float32 input stays in float32 throughout."""
-        X = np.asarray(X)
-        if X.dtype == np.float32:
-            return (X - self.offset_.astype(np.float32)) * np.float32(1.0 / self.scale_)
-        return ((np.asarray(X, dtype=np.float64) - self.offset_) / self.scale_).astype(np.float32)
+        return scaling.standardize(X, self.offset_, self.scale_)
 
     def _unstandardize(self, X_std):
-        return np.asarray(X_std, dtype=np.float64) * self.scale_ + self.offset_
+        return scaling.unstandardize(X_std, self.offset_, self.scale_)
 
     def _network_input(self, X):
         """Rows in the user's units as the network's float32 input."""
@@ -540,55 +490,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _reconstruct(self, X):
         """Reconstruction of rows X in X's units, as float64 rows."""
         return self._decode(self._encode(X))
-
-    def _new_run_dir(self):
-        """A fresh TensorBoard folder under ``log_dir`` for this fit (or None).
-
-        Every fit gets its own subfolder, so the candidates and folds of a
-        ``GridSearchCV`` never overwrite each other's logs.
-        """
-        if self.log_dir is None:
-            self.log_dir_ = None
-            return None
-        if importlib.util.find_spec("tensorboard") is None:
-            raise ImportError(
-                f"log_dir={self.log_dir!r} needs the tensorboard package: "
-                "pip install tensorboard (or skae[tensorboard])."
-            )
-        name = (
-            f"{self._public_name or type(self).__name__}-k{self.n_components}-"
-            f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        )
-        self.log_dir_ = os.path.join(os.fspath(self.log_dir), name)
-        return self.log_dir_
-
-    def _split_rows(self, n_samples, seed):
-        """Random train / validation row indices from ``validation_fraction``."""
-        n_val = int(round(self.validation_fraction * n_samples))
-        if n_val >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no training rows "
-                f"out of n_samples={n_samples}; lower it or pass more samples."
-            )
-        rows = np.random.default_rng([seed, 1]).permutation(n_samples)
-        return np.sort(rows[n_val:]), np.sort(rows[:n_val])
-
-    def _check_training_converged(self, losses, epochs_run, incremental):
-        if losses and not np.isfinite(losses[-1]):
-            raise FloatingPointError(
-                f"Training diverged: the loss became {losses[-1]} at epoch {self.n_iter_}. "
-                f"Lower learning_rate (now {self.learning_rate}) or use another "
-                "optimizer or loss."
-            )
-        if self.early_stopping and not incremental and epochs_run >= self.epochs:
-            warnings.warn(
-                f"{self._public_name or type(self).__name__} ran all epochs={self.epochs} "
-                "before early stopping "
-                f"(n_iter_no_change={self.n_iter_no_change}) ended training: the monitored "
-                "loss was still improving. Raise epochs to train to convergence.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
 
     @property
     def _n_features_out(self):

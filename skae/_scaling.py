@@ -71,6 +71,19 @@ def merge_moments(moments):
     return mean, squares, count
 
 
+def standardize(X, offset, scale):
+    """``(X - offset) / scale`` as float32; float32 X stays in float32 throughout."""
+    X = np.asarray(X)
+    if X.dtype == np.float32:
+        return (X - offset.astype(np.float32)) * np.float32(1.0 / scale)
+    return ((np.asarray(X, dtype=np.float64) - offset) / scale).astype(np.float32)
+
+
+def unstandardize(X_std, offset, scale):
+    """Network units back to the user's, as float64."""
+    return np.asarray(X_std, dtype=np.float64) * scale + offset
+
+
 class StandardizedRows:
     """Rows of an out-of-core X, standardised as each batch is read."""
 

@@ -1,9 +1,10 @@
-"""Rows as scikit-learn validates them: in memory, sparse (densified) or out of core."""
+"""Input as scikit-learn validates it: samples as rows (in memory, sparse, out of core), codes."""
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._layout import split_samples
 from ._streaming import OutOfCoreRows, assert_finite, is_out_of_core, map_blocks
 
 # Sparse input is densified up to this many values (80 MB as float64).
@@ -15,6 +16,42 @@ CHECKED_SPARSE_FORMATS = ["csr", "csc", "coo"]
 # Dense input of at least this many values is checked for NaN and infinity
 # block by block, in threads.
 THREADED_CHECK_VALUES = 4_000_000
+
+
+def validate_samples(estimator, X, reset):
+    """X validated for ``estimator`` as a 2-D float array of rows (or OutOfCoreRows).
+
+    Samples given as arrays (images, sequences) are flattened to rows by the
+    estimator's ``_sample_layout``, which is resolved as ``layout_`` (and the
+    layout's fitted shape attribute) when ``reset``; otherwise they must have
+    the fitted layout's shape.
+    """
+    spec = estimator._sample_layout
+    X, sample_shape = split_samples(X, spec.sample_ndims)
+    if not reset:
+        check_is_fitted(estimator)
+        estimator.layout_.check(sample_shape, type(estimator).__name__)
+    X = validate_rows(estimator, X, reset, estimator._ensure_all_finite)
+    if reset:
+        declared = getattr(estimator, spec.shape_parameter) if spec.shape_parameter else None
+        layout = estimator.layout_ = spec.resolve(X.shape[1], sample_shape, declared)
+        if spec.fitted_attribute is not None:
+            if layout.kind == "rows":
+                estimator.__dict__.pop(spec.fitted_attribute, None)
+            else:
+                setattr(estimator, spec.fitted_attribute, layout.network_shape)
+    return X
+
+
+def validate_codes(estimator, Z):
+    """Latent codes Z for ``estimator.inverse_transform``: a float array of n_components columns."""
+    Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
+    if Z.shape[1] != estimator.n_components:
+        raise ValueError(
+            f"X has {Z.shape[1]} features, but {type(estimator).__name__}.inverse_transform "
+            f"is expecting {estimator.n_components} features (n_components) as input."
+        )
+    return Z
 
 
 def validate_rows(estimator, X, reset, ensure_all_finite):

@@ -190,6 +190,29 @@ def test_running_out_of_epochs_before_early_stopping_warns(small_X):
         AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(small_X)
 
 
+@pytest.mark.parametrize("kind", ["rows", "sequences", "imputer"])
+def test_the_convergence_warning_points_at_the_callers_line(small_X, kind):
+    """Not at scikit-learn's decorator or skae's template, however deeply a
+    subclass's ``fit`` nests (the sequence model's ``fit`` calls the base's,
+    the imputer trains an inner network)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skae import AutoencoderImputer, SequenceAutoencoder
+
+    small = dict(n_components=2, epochs=1, random_state=0)
+    X = small_X
+    if kind == "rows":
+        estimator = AutoencoderTransformer(**small)
+    elif kind == "sequences":
+        estimator, X = SequenceAutoencoder(units=4, **small), small_X.reshape(len(small_X), 3, 2)
+    else:
+        estimator = AutoencoderImputer(**small)
+    with pytest.warns(ConvergenceWarning) as record:
+        estimator.fit(X)
+    convergence = [w for w in record if issubclass(w.category, ConvergenceWarning)]
+    assert [warning.filename for warning in convergence] == [__file__]
+
+
 def test_stopping_early_or_without_early_stopping_does_not_warn(small_X):
     import warnings
 

@@ -1,0 +1,120 @@
+"""The steps of a fit that :class:`~skae.BaseAutoencoder`'s template runs
+around the training engine: the validation split, the training rows and their
+batches, the TensorBoard run folder and the checks on the finished run.
+
+The template (``BaseAutoencoder._fit``) decides the order and owns the
+estimator's state; these functions compute, from the values they are given,
+and set nothing.
+"""
+
+import importlib.util
+import os
+import sys
+import time
+import uuid
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._sample_weight import per_output
+from ._scaling import StandardizedRows
+from ._streaming import ColumnStack, OutOfCoreRows
+
+
+def split_rows(n_samples, validation_fraction, seed):
+    """Random, sorted train / validation row indices, ``validation_fraction`` held out."""
+    n_val = int(round(validation_fraction * n_samples))
+    if n_val >= n_samples:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves no training rows "
+            f"out of n_samples={n_samples}; lower it or pass more samples."
+        )
+    rows = np.random.default_rng([seed, 1]).permutation(n_samples)
+    return np.sort(rows[n_val:]), np.sort(rows[:n_val])
+
+
+def training_data(X, targets, sample_weight, standardize):
+    """Standardised training rows, then target columns, then the weight column.
+
+    In-memory data is standardised once, so that a batch is a plain row
+    lookup; data read in pieces is standardised batch by batch.
+    """
+    extra = [] if targets is None else [targets]
+    if sample_weight is not None:
+        extra.append(sample_weight[:, None].astype(np.float32))
+    if isinstance(X, OutOfCoreRows):
+        data = StandardizedRows(X, standardize)
+        return ColumnStack(data, *extra) if extra else data
+    data = standardize(X)
+    return np.hstack([data, *extra]) if extra else data
+
+
+def batch_maker(make_batch, n_input_columns, has_targets, weighted):
+    """``rows -> batch`` for rows of :func:`training_data`.
+
+    ``make_batch(x, targets)`` is the estimator's hook; the weight column,
+    where ``weighted``, becomes the batch's third element, one weight per
+    output.
+    """
+
+    def batch(rows):
+        weights = None
+        if weighted:
+            rows, weights = rows[:, :-1], rows[:, -1]
+        extra = rows[:, n_input_columns:] if has_targets else None
+        batch = make_batch(rows[:, :n_input_columns], extra)
+        return batch if weights is None else (*batch, per_output(weights, batch[1]))
+
+    return batch
+
+
+def new_run_dir(log_dir, name, n_components):
+    """A fresh TensorBoard folder under ``log_dir`` for one fit, or None.
+
+    Every fit gets its own subfolder, so the candidates and folds of a
+    ``GridSearchCV`` never overwrite each other's logs.
+    """
+    if log_dir is None:
+        return None
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ImportError(
+            f"log_dir={log_dir!r} needs the tensorboard package: "
+            "pip install tensorboard (or skae[tensorboard])."
+        )
+    folder = f"{name}-k{n_components}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    return os.path.join(os.fspath(log_dir), folder)
+
+
+def check_run(estimator, name, losses, epochs_run, incremental):
+    """A diverged run is an error; a fit that early stopping did not end, a warning."""
+    if losses and not np.isfinite(losses[-1]):
+        raise FloatingPointError(
+            f"Training diverged: the loss became {losses[-1]} at epoch {estimator.n_iter_}. "
+            f"Lower learning_rate (now {estimator.learning_rate}) or use another "
+            "optimizer or loss."
+        )
+    if estimator.early_stopping and not incremental and epochs_run >= estimator.epochs:
+        warnings.warn(
+            f"{name} ran all epochs={estimator.epochs} before early stopping "
+            f"(n_iter_no_change={estimator.n_iter_no_change}) ended training: the monitored "
+            "loss was still improving. Raise epochs to train to convergence.",
+            ConvergenceWarning,
+            stacklevel=_caller_outside_the_libraries(),
+        )
+
+
+def _caller_outside_the_libraries():
+    """The ``stacklevel`` that points a warning at the first caller outside skae
+    and scikit-learn (the user's ``fit`` line, or a search's), however deep the
+    subclass's overrides and scikit-learn's decorators nest the call."""
+    import sklearn
+
+    folders = tuple(
+        os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+        for module in (sys.modules[__package__], sklearn)
+    )
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(folders):
+        frame, level = frame.f_back, level + 1
+    return level
