@@ -496,26 +496,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self.n_components
 
     def __getstate__(self):
-        # A copy: object.__getstate__ returns the instance's own __dict__.
-        state = dict(super().__getstate__())
-        # The named networks are views into model_; pickling them apart would
-        # unpickle independent copies of the weights.
-        for name in state.get("_network_names", ()):
-            state.pop(f"{name}_", None)
-        if "model_" in state:
-            from ._keras import models
+        state = super().__getstate__()
+        if "model_" not in state:
+            return state
+        from ._keras import models
 
-            state["model_"] = models.model_to_bytes(state["model_"])
-        return state
+        return models.picklable_state(state)
 
     def __setstate__(self, state):
         if isinstance(state.get("model_"), bytes):
             from ._keras import models
 
-            state = dict(state)
-            state["model_"] = models.model_from_bytes(state["model_"])
-            for name in state.get("_network_names", ()):
-                state[f"{name}_"] = state["model_"].get_layer(name)
+            state = models.unpickled_state(state)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

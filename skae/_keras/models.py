@@ -198,3 +198,26 @@ def model_from_bytes(data):
     for variable, value in zip(model.variables, state["variables"], strict=True):
         variable.assign(value)
     return model
+
+
+def picklable_state(state):
+    """An estimator's ``__getstate__`` with ``model_`` as bytes (:func:`model_to_bytes`).
+
+    The named networks (``_network_names``) are views into ``model_``:
+    pickled apart they would unpickle as independent copies of the weights,
+    so they are left out and found again in the model on loading.
+    """
+    state = dict(state)  # object.__getstate__ returns the instance's own __dict__
+    for name in state.get("_network_names", ()):
+        state.pop(f"{name}_", None)
+    state["model_"] = model_to_bytes(state["model_"])
+    return state
+
+
+def unpickled_state(state):
+    """Inverse of :func:`picklable_state`: the model, and its named networks as its layers."""
+    state = dict(state)
+    state["model_"] = model_from_bytes(state["model_"])
+    for name in state.get("_network_names", ()):
+        state[f"{name}_"] = state["model_"].get_layer(name)
+    return state
