@@ -226,6 +226,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         # Resolved once, before anything is built: a bad name fails here.
         optimizer = builders.resolve_optimizer(self.optimizer, self.learning_rate)
+        public_name = self._public_name or type(self).__name__
+        run_dir = fitting.new_run_dir(self.log_dir, public_name, self.n_components)
         X, y, sample_weight = weighted_rows(X, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if not continuing:
@@ -252,8 +254,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for name, network in networks.items():
             setattr(self, f"{name}_", network)
         self.model_ = model
-        public_name = self._public_name or type(self).__name__
-        self.log_dir_ = fitting.new_run_dir(self.log_dir, public_name, self.n_components)
+        self.log_dir_ = run_dir
         callbacks = engine.fit_callbacks(
             early_stopping=self.early_stopping and not incremental,
             n_iter_no_change=self.n_iter_no_change,

@@ -3,8 +3,8 @@ around the training engine: the validation split, the training rows and their
 batches, the TensorBoard run folder and the checks on the finished run.
 
 The template (``BaseAutoencoder._fit``) decides the order and owns the
-estimator's state; these functions compute, from the values they are given,
-and set nothing.
+estimator's state; these functions compute from the values they are given
+(or raise, or warn) and set nothing on the estimator.
 """
 
 import importlib.util
@@ -106,8 +106,9 @@ def check_run(estimator, name, losses, epochs_run, incremental):
 
 def _caller_outside_the_libraries():
     """The ``stacklevel`` that points a warning at the first caller outside skae
-    and scikit-learn (the user's ``fit`` line, or a search's), however deep the
-    subclass's overrides and scikit-learn's decorators nest the call."""
+    and scikit-learn (the user's ``fit`` line; in a search, the frame that runs
+    scikit-learn's fit, joblib's), however deep the subclass's overrides and
+    scikit-learn's decorators nest the call."""
     import sklearn
 
     folders = tuple(

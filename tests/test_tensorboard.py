@@ -47,3 +47,23 @@ def test_logged_losses_match_history(tmp_path, small_X):
     logged = _scalar_tags_and_values(ae.log_dir_)
     np.testing.assert_allclose(logged[("train", "epoch_loss")], ae.history_["loss"], rtol=1e-5)
     assert AutoencoderTransformer(n_components=2, epochs=1).fit(small_X).log_dir_ is None
+
+
+def test_log_dir_without_tensorboard_installed_is_a_clear_error(tmp_path, monkeypatch):
+    """Before anything is built or fitted, naming the parameter and the package to install."""
+    import importlib.util
+
+    import pytest
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "tensorboard" else real_find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    estimator = AutoencoderTransformer(n_components=2, epochs=1, log_dir=tmp_path)
+    with pytest.raises(ImportError, match="log_dir=.* needs the tensorboard package"):
+        estimator.fit(X)
+    assert not any(hasattr(estimator, name) for name in ("model_", "history_", "offset_"))
+    assert list(tmp_path.iterdir()) == []
