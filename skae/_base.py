@@ -390,6 +390,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "noise_level is the probability of zeroing an input when "
                 f"noise='masking' and must be below 1, got {self.noise_level!r}."
             )
+        if self.loss == "binary_crossentropy" and self.output_activation != "sigmoid":
+            # Only output_activation="sigmoid" maps the data onto [0, 1]; elsewhere
+            # the targets go negative and the loss means nothing (it goes below 0).
+            raise ValueError(
+                "loss='binary_crossentropy' needs outputs and targets in [0, 1], which "
+                "skae scales the data onto with output_activation='sigmoid' only. "
+                f"Received: output_activation={self.output_activation!r}."
+            )
         builders.resolve_activation("activation", self.activation)
         builders.resolve_activation("output_activation", self.output_activation)
         for name in ("encoder", "decoder"):

@@ -57,7 +57,8 @@ class AutoencoderTransformer(BaseAutoencoder):
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Keras optimizer name, or an instance (copied, its own learning rate used).
     loss : {"mse", "mae", "huber", "binary_crossentropy"} or callable, default="mse"
-        Training loss, on the standardised data.
+        Training loss, on the standardised data. ``"binary_crossentropy"``
+        needs ``output_activation="sigmoid"`` (the data is then scaled onto [0, 1]).
     validation_fraction : float in [0, 1), default=0.1
         Fraction of rows held out to monitor ``val_loss`` (and stop early).
     early_stopping : bool, default=True

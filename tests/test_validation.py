@@ -144,12 +144,37 @@ def test_nan_or_infinity_in_any_sparse_format_is_named(fitted, sparse_format, ba
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a sequence of positive"),
         ({"hidden_layer_sizes": (8, 2.5)}, "hidden_layer_sizes must be a sequence of positive"),
         ({"noise": "masking", "noise_level": 1.0}, "noise_level is the probability"),
+        (
+            {"loss": "binary_crossentropy"},
+            "loss='binary_crossentropy' needs .* in \\[0, 1\\].* Received: output_activation='linear'",
+        ),
+        (
+            {"loss": "binary_crossentropy", "output_activation": "tanh"},
+            "Received: output_activation='tanh'",
+        ),
     ],
 )
 def test_bad_parameters_are_named(params, match):
     X = np.random.default_rng(0).normal(size=(20, 4))
     with pytest.raises(ValueError, match=match):
         AutoencoderTransformer(**{**FAST, **params}).fit(X)
+
+
+def test_binary_crossentropy_with_a_sigmoid_output_trains_on_data_in_any_units(digits):
+    """The data is scaled onto [0, 1], so the cross-entropy stays positive and means something."""
+    X = digits[0][:300] * 48 - 5  # pixels in [-5, 43]
+    ae = AutoencoderTransformer(
+        n_components=8,
+        output_activation="sigmoid",
+        loss="binary_crossentropy",
+        epochs=20,
+        random_state=0,
+    ).fit(X)
+    assert all(np.isfinite(loss) and loss > 0 for loss in ae.history_["loss"])
+    assert ae.history_["loss"][-1] < ae.history_["loss"][0]
+    reconstruction = ae.inverse_transform(ae.transform(X))
+    assert X.min() <= reconstruction.min() and reconstruction.max() <= X.max()
+    assert np.mean((X - reconstruction) ** 2) < 0.5 * np.mean((X - X.mean(axis=0)) ** 2)
 
 
 def test_validation_fraction_that_leaves_no_training_rows():
