@@ -72,12 +72,14 @@ def _start_keras_quietly():
     The command line is an application: it may do this around its own
     import; the library never redirects anything.
     """
+    import numpy as np
+
     from skae._keras import import_keras
 
     with _native_stderr_filtered():
         keras = import_keras()
         # Devices are found on first use: the "no GPU" lines come from here.
-        keras.ops.convert_to_numpy(keras.ops.ones(1) + 1)
+        np.asarray(keras.ops.ones(1) + 1)
         # On other backends Keras still imports TensorFlow, where installed,
         # the first time it serialises a model (a fit does): do it now.
         if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):

@@ -1,5 +1,8 @@
 """VAETransformer: the VAE's promises, not only shapes."""
 
+import pickle
+import warnings
+
 import numpy as np
 import pytest
 from conftest import mse
@@ -130,3 +133,20 @@ def test_grid_search_tunes_n_components_by_elbo(digits):
 def test_loss_other_than_gaussian_is_refused():
     with pytest.raises(ValueError, match="'loss' parameter of VAETransformer must be"):
         VAETransformer(loss="mae").fit(np.zeros((10, 3)))
+
+
+def test_scoring_and_pickling_ask_numpy_for_no_deprecated_array_copy(digits):
+    """skae reads Keras variables with ``np.asarray``. ``keras.ops.convert_to_numpy``
+    calls ``np.array`` on them, which warns under NumPy 2 (their ``__array__`` has
+    no ``copy`` keyword): once per score, and once per variable on every pickle.
+    Pickling is checked on TensorFlow only: on JAX, Keras' own optimizer config
+    (which pickling serialises) reads its learning rate that way itself."""
+    import keras
+
+    vae = VAETransformer(n_components=2, epochs=1, early_stopping=False, random_state=0)
+    vae.fit(digits[0][:64])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        score = vae.score(digits[0][:8])
+        if keras.backend.backend() == "tensorflow":
+            assert pickle.loads(pickle.dumps(vae)).score(digits[0][:8]) == score

@@ -1,5 +1,7 @@
 """Keras model subclasses with their own ``compute_loss``."""
 
+import numpy as np
+
 from . import import_keras, tensorflow_not_imported_for_configs
 from .elbo import gaussian_nll, kl_to_standard_normal
 from .layers import Sampling
@@ -68,7 +70,9 @@ class VariationalAutoencoder(keras.Model):
 
     def noise_log_variance(self):
         """The learned log-variance of the likelihood (standardised units), a float."""
-        return float(ops.convert_to_numpy(self.log_noise_var))
+        # np.asarray, not ops.convert_to_numpy: that calls np.array on the
+        # variable, whose __array__ lacks NumPy 2's copy keyword (a DeprecationWarning).
+        return float(np.asarray(self.log_noise_var))
 
     def kl_weight(self):
         if self.warmup_steps <= 0:
@@ -183,7 +187,7 @@ def model_to_bytes(model):
     """
     import pickle
 
-    values = [keras.ops.convert_to_numpy(v) for v in model.variables]
+    values = [np.asarray(v) for v in model.variables]  # see noise_log_variance
     with tensorflow_not_imported_for_configs():
         config = keras.saving.serialize_keras_object(model)
     return pickle.dumps({"config": config, "variables": values})
