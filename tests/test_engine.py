@@ -42,6 +42,47 @@ def test_callbacks_get_every_epoch_and_one_batch_call_per_epoch(small_X):
     assert seen == expected
 
 
+@pytest.mark.parametrize(
+    "make_callback, epochs_at_full_rate, rates",
+    [
+        (
+            lambda: keras.callbacks.LearningRateScheduler(
+                lambda epoch, lr: lr if epoch == 0 else 0.0
+            ),
+            1,
+            [1e-3, 0.0, 0.0, 0.0],
+        ),
+        (
+            lambda: keras.callbacks.ReduceLROnPlateau(
+                monitor="loss", factor=0.0, patience=0, min_delta=1e9
+            ),
+            2,
+            [1e-3, 1e-3, 0.0, 0.0],
+        ),
+    ],
+    ids=["LearningRateScheduler", "ReduceLROnPlateau"],
+)
+def test_a_callback_that_changes_the_learning_rate_changes_training(
+    digits, make_callback, epochs_at_full_rate, rates
+):
+    """A rate a callback sets to 0 freezes the weights (Adam's step is then 0):
+    four epochs give exactly the model of the epochs before it. The compiled
+    programs hold their own copy of the optimizer's state; they used to keep
+    training at the first rate."""
+    X = digits[0][:300]
+    settings = dict(validation_fraction=0.0, early_stopping=False, hidden_layer_sizes=(16,))
+    frozen = AutoencoderTransformer(
+        4, epochs=4, callbacks=[make_callback()], random_state=0, **settings
+    ).fit(X)
+    before = AutoencoderTransformer(4, epochs=epochs_at_full_rate, random_state=0, **settings).fit(
+        X
+    )
+    assert frozen.history_["learning_rate"] == pytest.approx(rates)
+    np.testing.assert_array_equal(frozen.transform(X), before.transform(X))
+    unscheduled = AutoencoderTransformer(4, epochs=4, random_state=0, **settings).fit(X)
+    assert not np.array_equal(frozen.transform(X), unscheduled.transform(X))
+
+
 def test_a_reused_compiled_program_trains_exactly_as_a_fresh_one(digits):
     from skae._keras import engine
 

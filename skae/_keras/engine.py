@@ -18,7 +18,9 @@ Separation of concerns:
 Callbacks run at epoch granularity: ``on_epoch_begin`` / ``on_epoch_end``
 as in ``Model.fit``; the batch-level hooks are called once per compiled call,
 ``on_train_batch_begin(0)`` before an epoch and ``on_train_batch_end(last
-step, logs)`` after it, with the epoch's running logs.
+step, logs)`` after it, with the epoch's running logs. The weights and the
+learning rate as the begin hooks leave them are what the epoch trains from;
+the history is recorded after the other callbacks, as ``Model.fit``'s.
 """
 
 import copy

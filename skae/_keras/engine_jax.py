@@ -92,6 +92,9 @@ class Session:
     def read(self, model):
         self.trainable = _values(model.trainable_variables)
         self.non_trainable = _values(model.non_trainable_variables)
+        position = engine_loop.learning_rate_position(model.optimizer.variables)
+        if position is not None:
+            self.optimizer[position] = model.optimizer.variables[position].value
 
     def optimizer_state(self):
         return [np.asarray(value) for value in self.optimizer]

@@ -7,7 +7,8 @@ on that backend and its compiled programs, with four operations -
 ``(n_batches, batch_size)``) of one call (a session whose
 ``joins_last_batch`` is true also takes ``last=(rows, flips)``, one shorter
 batch run after them in the same call), ``write(model)`` / ``read(model)``
-move the weights between the session and the estimator's model, and
+move the weights between the session and the estimator's model (``read``
+also takes the optimizer's learning rate, which a callback may change), and
 ``optimizer_state()`` hands back the optimizer's variables as arrays (a
 session starts from ``fit.optimizer_state`` when given, see
 :func:`restore_optimizer`). A session builds what
@@ -48,8 +49,11 @@ def run(fit, keras, session_class, leaves):
     device_data = session.put(fit.make_batch(fit.data)) if on_device else None
     per_call = None if on_device else max(1, int(CHUNK_BYTES // (row_bytes * fit.batch_size)))
 
+    # Last, as in Model.fit: what the other callbacks add to the logs (a
+    # scheduler's learning rate) is recorded too.
+    recorder = keras.callbacks.History()
     callbacks = keras.callbacks.CallbackList(
-        fit.callbacks,
+        [*fit.callbacks, recorder],
         add_progbar=fit.verbose != 0,
         verbose=fit.verbose,
         epochs=fit.initial_epoch + fit.epochs,
@@ -57,11 +61,14 @@ def run(fit, keras, session_class, leaves):
         model=model,
     )
     model.stop_training = False
-    history, logs = {}, {}
+    logs = {}
     callbacks.on_train_begin()
     for epoch in range(fit.initial_epoch, fit.initial_epoch + fit.epochs):
         callbacks.on_epoch_begin(epoch)
         callbacks.on_train_batch_begin(0)
+        # The callbacks may have changed the weights or the learning rate
+        # (LearningRateScheduler, ReduceLROnPlateau): the session follows them.
+        session.read(model)
         batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
         flips = None
         if fit.flip_horizontal:
@@ -73,14 +80,11 @@ def run(fit, keras, session_class, leaves):
             val_batches = epoch_batches(fit.val_rows, fit.batch_size)
             val_logs = _epoch(session, "test", fit, val_batches, None, device_data, per_call)
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
-        for name, value in logs.items():
-            history.setdefault(name, []).append(value)
         callbacks.on_epoch_end(epoch, logs)
-        session.read(model)  # a callback may have changed the weights
         if model.stop_training:
             break
     callbacks.on_train_end(logs)
-    return history, session.optimizer_state()
+    return recorder.history, session.optimizer_state()
 
 
 def _epoch(session, kind, fit, batches, flips, device_data, per_call):
@@ -122,6 +126,13 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
         else:
             logs = session.run(kind, data, rows, group_flips)
     return {name: float(np.asarray(value)) for name, value in logs.items()}
+
+
+def learning_rate_position(variables):
+    """Index of the learning rate among an optimizer's ``variables``, or None
+    (a learning-rate schedule is no variable)."""
+    names = [variable.name for variable in variables]
+    return names.index("learning_rate") if "learning_rate" in names else None
 
 
 def restore_optimizer(variables, state, values):

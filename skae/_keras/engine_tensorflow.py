@@ -103,6 +103,11 @@ class Session:
         if worker is not model:
             _assign(worker.trainable_variables, model.trainable_variables)
             _assign(worker.non_trainable_variables, model.non_trainable_variables)
+            # The estimator's optimizer is not built here: find the rate by name.
+            theirs = engine_loop.learning_rate_position(model.optimizer.variables)
+            mine = engine_loop.learning_rate_position(worker.optimizer.variables)
+            if theirs is not None and mine is not None:
+                worker.optimizer.variables[mine].assign(model.optimizer.variables[theirs])
 
     def optimizer_state(self):
         return [v.numpy() for v in self.worker.model.optimizer.variables]
