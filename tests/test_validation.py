@@ -146,7 +146,8 @@ def test_nan_or_infinity_in_any_sparse_format_is_named(fitted, sparse_format, ba
         ({"noise": "masking", "noise_level": 1.0}, "noise_level is the probability"),
         (
             {"loss": "binary_crossentropy"},
-            "loss='binary_crossentropy' needs .* in \\[0, 1\\].* Received: output_activation='linear'",
+            "loss='binary_crossentropy' needs .* in \\[0, 1\\].* "
+            "Received: output_activation='linear'",
         ),
         (
             {"loss": "binary_crossentropy", "output_activation": "tanh"},
