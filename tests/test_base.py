@@ -148,19 +148,39 @@ def test_pickle_and_joblib_round_trips_keep_transform_and_shared_weights(small_X
     np.testing.assert_array_equal(joblib.load(tmp_path / "ae.joblib").transform(small_X), expected)
 
 
-def test_model_loads_in_a_fresh_process(small_X, tmp_path):
+def test_the_estimator_and_its_networks_load_in_a_fresh_process(small_X, tmp_path):
+    """joblib brings the estimator back; the networks, saved by Keras, load in
+    plain Keras without skae and map standardised rows as transform and
+    inverse_transform do (up to float32 rounding of another batch size)."""
     ae = AutoencoderTransformer(n_components=2, noise="masking", **FAST).fit(small_X)
     joblib.dump(ae, tmp_path / "ae.joblib")
+    ae.encoder_.save(tmp_path / "encoder.keras")
+    ae.decoder_.save(tmp_path / "decoder.keras")
     np.save(tmp_path / "X.npy", small_X)
+    np.save(tmp_path / "scaling.npy", np.append(ae.offset_, ae.scale_))
     code = textwrap.dedent(
         f"""
-        import joblib, numpy as np
-        ae = joblib.load({str(tmp_path / "ae.joblib")!r})
-        np.save({str(tmp_path / "Z.npy")!r}, ae.transform(np.load({str(tmp_path / "X.npy")!r})))
+        import sys, joblib, keras, numpy as np
+        folder = {str(tmp_path)!r}
+        X = np.load(folder + "/X.npy")
+        *offset, scale = np.load(folder + "/scaling.npy")
+        encoder = keras.saving.load_model(folder + "/encoder.keras")
+        decoder = keras.saving.load_model(folder + "/decoder.keras")
+        assert "skae" not in sys.modules
+        codes = np.asarray(encoder(((X - offset) / scale).astype("float32")))
+        np.save(folder + "/Z_keras.npy", codes)
+        np.save(folder + "/X_keras.npy", np.asarray(decoder(codes)) * scale + offset)
+        ae = joblib.load(folder + "/ae.joblib")
+        np.save(folder + "/Z.npy", ae.transform(X))
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), ae.transform(small_X))
+    Z = ae.transform(small_X)
+    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), Z)
+    np.testing.assert_allclose(np.load(tmp_path / "Z_keras.npy"), Z, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.load(tmp_path / "X_keras.npy"), ae.inverse_transform(Z), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_clone_gives_an_equal_unfitted_estimator(small_X):
