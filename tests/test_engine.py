@@ -1,8 +1,10 @@
 """The training engine: epoch-level callbacks, and compiled programs reused across fits."""
 
+import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 
 import keras
 import numpy as np
@@ -81,6 +83,30 @@ def test_a_callback_that_changes_the_learning_rate_changes_training(
     np.testing.assert_array_equal(frozen.transform(X), before.transform(X))
     unscheduled = AutoencoderTransformer(4, epochs=4, random_state=0, **settings).fit(X)
     assert not np.array_equal(frozen.transform(X), unscheduled.transform(X))
+
+
+def test_fits_running_at_once_in_threads_equal_fits_one_after_the_other(digits):
+    """Two fits of one architecture in two threads (joblib's threading backend, a
+    Dask worker with several threads), kept in step epoch by epoch: each trains
+    as it would alone. On TensorFlow they used to share one working model."""
+    X = digits[0][:400]
+    halves = (X[:200], X[200:])
+
+    def codes(rows, callbacks=None):
+        ae = AutoencoderTransformer(3, callbacks=callbacks, **FAST).fit(rows)
+        return ae.transform(X)
+
+    alone = [codes(rows) for rows in halves]
+    in_step = threading.Barrier(2)
+
+    class InStep(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            in_step.wait(timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda rows: codes(rows, [InStep()]), halves))
+    for one, other in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(one, other)
 
 
 def test_a_reused_compiled_program_trains_exactly_as_a_fresh_one(digits):

@@ -2,7 +2,7 @@
 
 A backend module (:mod:`~skae._keras.engine_jax`,
 :mod:`~skae._keras.engine_tensorflow`) provides a *session*: the fit's state
-on that backend and its compiled programs, with four operations -
+on that backend and its compiled programs, with these operations -
 ``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
 ``(n_batches, batch_size)``) of one call (a session whose
 ``joins_last_batch`` is true also takes ``last=(rows, flips)``, one shorter
@@ -11,14 +11,15 @@ move the weights between the session and the estimator's model (``read``
 also takes the optimizer's learning rate, which a callback may change), and
 ``optimizer_state()`` hands back the optimizer's variables as arrays (a
 session starts from ``fit.optimizer_state`` when given, see
-:func:`restore_optimizer`). A session builds what
-it needs of the (compiled) model. This module runs the
-epochs: batch order, grouping of batches into calls, reading out-of-core
-chunks, callbacks, history. It imports no backend.
+:func:`restore_optimizer`); ``close()``, where a session has it, ends
+it. A session builds what it needs of the (compiled) model. This module
+runs the epochs: batch order, grouping of batches into calls, reading
+out-of-core chunks, callbacks, history. It imports no backend.
 """
 
 import collections
 import json
+import threading
 
 import numpy as np
 
@@ -36,16 +37,26 @@ def run(fit, keras, session_class, leaves):
     """Train ``fit.model`` as ``fit`` describes, with a session of ``session_class``.
 
     ``leaves(tree)`` lists the arrays of a (nested) batch. Returns the history
-    and the optimizer's final state.
+    and the optimizer's final state. The session's ``close()``, where it has
+    one, runs when the fit ends, on an error too.
     """
     model = fit.model
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
     probe = fit.make_batch(fit.data[fit.train_rows[: fit.batch_size]])
+    session = session_class(fit, probe)
+    try:
+        return _epochs(fit, keras, session, leaves, probe)
+    finally:
+        getattr(session, "close", lambda: None)()
+
+
+def _epochs(fit, keras, session, leaves, probe):
+    """The epochs of :func:`run`, on a started session."""
+    model = fit.model
     row_bytes = sum(np.asarray(a).nbytes for a in leaves(probe)) / len(leaves(probe)[0])
     on_device = isinstance(fit.data, np.ndarray) and row_bytes * len(fit.data) <= (
         DEVICE_BUDGET_BYTES
     )
-    session = session_class(fit, probe)
     device_data = session.put(fit.make_batch(fit.data)) if on_device else None
     per_call = None if on_device else max(1, int(CHUNK_BYTES // (row_bytes * fit.batch_size)))
 
@@ -174,22 +185,29 @@ class ProgramCache:
     Weights, optimizer state, metrics and data are arguments of the compiled
     programs, so a model of the same architecture, optimizer and loss runs
     the program compiled for an earlier one: a search's folds and candidates
-    pay for compiling once. Bounded: the least recently used go first.
+    pay for compiling once. Bounded: the least recently used go first. Safe
+    for fits running at once in threads (two may build the same entry; one
+    is kept).
     """
 
     def __init__(self, size):
         self.size = size
         self.entries = collections.OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key, build):
         if key is None:
             return build()
-        if key in self.entries:
+        with self._lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        entry = build()  # outside the lock: compiling may take seconds
+        with self._lock:
+            entry = self.entries.setdefault(key, entry)
             self.entries.move_to_end(key)
-            return self.entries[key]
-        entry = self.entries[key] = build()
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
         return entry
 
     def clear(self):

@@ -8,9 +8,12 @@ constant. Workers are kept (:data:`PROGRAMS`) for later fits of the same
 architecture, optimizer and loss: each fit writes its initial weights and a
 fresh optimizer state into the worker, trains it, and reads the weights
 back, so a search traces its functions once instead of once per fit (and
-keeps no traced graphs per fit). The epochs themselves are run by
-:mod:`skae._keras.engine_loop`.
+keeps no traced graphs per fit). A fit takes its worker for itself
+(:class:`IdleWorkers`): fits running at once in threads train workers of
+their own. The epochs themselves are run by :mod:`skae._keras.engine_loop`.
 """
+
+import threading
 
 import numpy as np
 
@@ -62,8 +65,10 @@ class Session:
         key = engine_loop.architecture(
             fit.model, "train", fit.model.loss, fit.flip_horizontal, batch_spec
         )
-        self.worker = None if key is None else PROGRAMS.get(key, lambda: _worker(fit, probe))
+        self.idle = None if key is None else PROGRAMS.get(key, IdleWorkers)
+        self.worker = None if self.idle is None else self.idle.take(lambda: _worker(fit, probe))
         if self.worker is None:
+            self.idle = None
             fit.model._symbolic_build(data_batch=probe)
             self.worker = Worker(fit, probe, fit.model)
         # Otherwise the estimator's model is neither built for training nor
@@ -111,6 +116,38 @@ class Session:
 
     def optimizer_state(self):
         return [v.numpy() for v in self.worker.model.optimizer.variables]
+
+    def close(self):
+        if self.idle is not None:
+            self.idle.give_back(self.worker)
+            self.idle = None
+
+
+class IdleWorkers:
+    """The workers of one architecture that no fit is using.
+
+    A fit takes one, or builds one when all are in use (by fits running at
+    once in other threads), and gives it back when it ends: two fits never
+    train the same variables. Where the model cannot be rebuilt from its
+    configuration (``build`` gives None), no worker is built again.
+    """
+
+    def __init__(self):
+        self.workers = []
+        self.buildable = True
+        self._lock = threading.Lock()
+
+    def take(self, build):
+        with self._lock:
+            if self.workers:
+                return self.workers.pop()
+        worker = build() if self.buildable else None
+        self.buildable = worker is not None
+        return worker
+
+    def give_back(self, worker):
+        with self._lock:
+            self.workers.append(worker)
 
 
 def _worker(fit, probe):
