@@ -132,3 +132,41 @@ def test_a_function_that_returns_no_model_is_refused(images):
 def test_a_non_callable_is_a_parameter_error(images):
     with pytest.raises(ValueError, match="'encoder' parameter"):
         ConvAutoencoder(4, encoder="resnet", **FAST).fit(images)
+
+
+# A notebook cell that defines a custom layer and an encoder naming every part
+# (so that two runs of it have the same Keras configuration).
+NAMED_ENCODER_CELL = """
+class Scale(keras.layers.Layer):
+    def call(self, x):
+        return x * {factor}
+
+
+def named_encoder(input_shape, n_components):
+    inputs = keras.Input(input_shape, name="pixels")
+    scaled = Scale(name="scale")(inputs)
+    seeded = keras.initializers.GlorotUniform(seed=0)
+    codes = keras.layers.Dense(n_components, kernel_initializer=seeded, name="codes")(scaled)
+    return keras.Model(inputs, codes, name="named_encoder")
+"""
+
+
+def run_cell(factor):
+    namespace = {"keras": keras}
+    exec(NAMED_ENCODER_CELL.format(factor=factor), namespace)
+    return namespace["named_encoder"]
+
+
+def test_a_layer_class_defined_again_trains_with_its_new_code(digits):
+    """The cell edited and run again defines a new class under the old name: the
+    fit and transform run the new code, not the programs compiled for the old
+    class (kept for models whose configuration is the same)."""
+    from skae._keras import engine
+
+    X = digits[0][:200]
+    settings = dict(epochs=2, early_stopping=False, random_state=0)
+    AutoencoderTransformer(2, encoder=run_cell(1.0), **settings).fit(X).transform(X)
+    edited = AutoencoderTransformer(2, encoder=run_cell(100.0), **settings).fit(X)
+    engine._backend_module().PROGRAMS.clear()
+    alone = AutoencoderTransformer(2, encoder=run_cell(100.0), **settings).fit(X)
+    np.testing.assert_array_equal(edited.transform(X), alone.transform(X))

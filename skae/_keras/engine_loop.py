@@ -20,6 +20,7 @@ out-of-core chunks, callbacks, history. It imports no backend.
 import collections
 import json
 import threading
+import types
 
 import numpy as np
 
@@ -237,8 +238,9 @@ def architecture(model, *extra):
     """A key equal for models that trace to the same program, or None.
 
     Built from the model's configuration without what only sets initial
-    values, the optimizer's configuration without its numbered name, and
-    ``extra`` (the loss, options of the compiled loop).
+    values, the optimizer's configuration without its numbered name,
+    ``extra`` (the loss, options of the compiled loop), and the code that
+    configurations only name (:func:`_code_identity`).
     """
     try:
         with tensorflow_not_imported_for_configs():
@@ -247,10 +249,30 @@ def architecture(model, *extra):
             if optimizer is not None:
                 config = dict(optimizer.get_config())
                 config.pop("name", None)
-                parts += [type(optimizer).__name__, config]
+                parts += [type(optimizer).__name__, config, id(type(optimizer))]
+            parts.append(_code_identity(model))
         return json.dumps(parts, sort_keys=True, default=repr)
     except Exception:  # a model that cannot describe itself is compiled for itself
         return None
+
+
+def _code_identity(model):
+    """The identities of the layers' classes and of the functions of the user's they hold.
+
+    A configuration names a class or a function, so a layer class or an
+    activation defined again under the same name (a notebook cell edited and
+    run again) would otherwise reuse the program traced with the old code.
+    Keras' own functions are named well enough by the configuration. The
+    cached program keeps its model alive, so no identity is reused while its
+    key is in the cache.
+    """
+    parts = []
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        parts.append(id(type(layer)))
+        for value in vars(layer).values():
+            if isinstance(value, types.FunctionType) and not value.__module__.startswith("keras"):
+                parts.append(id(value))
+    return parts
 
 
 def _without_initial_values(config):
