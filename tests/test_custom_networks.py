@@ -164,7 +164,7 @@ def test_a_layer_class_defined_again_trains_with_its_new_code(digits):
     from skae._keras import engine
 
     X = digits[0][:200]
-    settings = dict(epochs=2, early_stopping=False, random_state=0)
+    settings = dict(epochs=1, early_stopping=False, random_state=0)
     AutoencoderTransformer(2, encoder=run_cell(1.0), **settings).fit(X).transform(X)
     edited = AutoencoderTransformer(2, encoder=run_cell(100.0), **settings).fit(X)
     engine._backend_module().PROGRAMS.clear()
