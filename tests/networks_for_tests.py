@@ -68,3 +68,26 @@ def unregistered_layer_encoder(input_shape, n_components):
             keras.layers.Dense(n_components, kernel_initializer=init),
         ]
     )
+
+
+def _two_branch_decoder(n_components, output_shape, narrow_first):
+    """Two dense branches of the code, joined in either order: the same layers,
+    and weights of the same shapes, wired two ways."""
+    init = keras.initializers.GlorotUniform(seed=4)
+    n_values = 1
+    for size in output_shape:
+        n_values *= size
+    codes = keras.Input(shape=(n_components,))
+    narrow = keras.layers.Dense(3, activation="relu", kernel_initializer=init)(codes)
+    wide = keras.layers.Dense(5, activation="tanh", kernel_initializer=init)(codes)
+    joined = keras.layers.Concatenate()([narrow, wide] if narrow_first else [wide, narrow])
+    values = keras.layers.Dense(n_values, kernel_initializer=init)(joined)
+    return keras.Model(codes, keras.layers.Reshape(output_shape)(values))
+
+
+def narrow_first_decoder(n_components, output_shape):
+    return _two_branch_decoder(n_components, output_shape, narrow_first=True)
+
+
+def wide_first_decoder(n_components, output_shape):
+    return _two_branch_decoder(n_components, output_shape, narrow_first=False)

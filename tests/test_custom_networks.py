@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 from networks_for_tests import (
     feature_encoder,
+    narrow_first_decoder,
     not_a_model,
     small_conv_encoder,
     small_dense_decoder,
+    wide_first_decoder,
     wrong_width_encoder,
 )
 from sklearn.base import clone
@@ -170,3 +172,29 @@ def test_a_layer_class_defined_again_trains_with_its_new_code(digits):
     engine._backend_module().PROGRAMS.clear()
     alone = AutoencoderTransformer(2, encoder=run_cell(100.0), **settings).fit(X)
     np.testing.assert_array_equal(edited.transform(X), alone.transform(X))
+
+
+def test_a_users_network_built_again_reuses_its_compiled_programs(digits):
+    """Keras numbers the layer names it makes up, so each build of a user's
+    network differs in its names: the program cache keys layers by position.
+    Fits of one network share their programs (and train exactly as with
+    programs of their own); the same layers wired otherwise do not."""
+    from skae._keras import engine
+
+    programs = engine._backend_module().PROGRAMS
+    X = digits[0][:200]
+    settings = dict(epochs=1, early_stopping=False, random_state=0)
+    programs.clear()
+    first = AutoencoderTransformer(3, decoder=narrow_first_decoder, **settings).fit(X)
+    shared = len(programs)
+    AutoencoderTransformer(3, decoder=narrow_first_decoder, **{**settings, "random_state": 1}).fit(
+        X
+    )
+    again = AutoencoderTransformer(3, decoder=narrow_first_decoder, **settings).fit(X)
+    assert len(programs) == shared
+    np.testing.assert_array_equal(again.transform(X), first.transform(X))
+    rewired = AutoencoderTransformer(3, decoder=wide_first_decoder, **settings).fit(X)
+    assert len(programs) > shared
+    programs.clear()
+    alone = AutoencoderTransformer(3, decoder=wide_first_decoder, **settings).fit(X)
+    np.testing.assert_array_equal(rewired.transform(X), alone.transform(X))

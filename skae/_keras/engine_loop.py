@@ -238,13 +238,19 @@ def architecture(model, *extra):
     """A key equal for models that trace to the same program, or None.
 
     Built from the model's configuration without what only sets initial
-    values, the optimizer's configuration without its numbered name,
+    values and with its layers named by position (Keras numbers the names it
+    makes up, so two builds of one network differ there: a user's network
+    that names no layer), the optimizer's configuration without its numbered
+    name,
     ``extra`` (the loss, options of the compiled loop), and the code that
     configurations only name (:func:`_code_identity`).
     """
     try:
         with tensorflow_not_imported_for_configs():
-            parts = [_without_initial_values(model.get_config()), *map(repr, extra)]
+            layers = model._flatten_layers(include_self=True, recursive=True)
+            positions = {layer.name: f"layer {i}" for i, layer in enumerate(layers)}
+            config = _by_position(_without_initial_values(model.get_config()), positions)
+            parts = [config, *map(repr, extra)]
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None:
                 config = dict(optimizer.get_config())
@@ -273,6 +279,39 @@ def _code_identity(model):
             if isinstance(value, types.FunctionType) and not value.__module__.startswith("keras"):
                 parts.append(id(value))
     return parts
+
+
+def _by_position(config, positions):
+    """``config`` with the layer names in ``positions`` replaced by their positions.
+
+    Only where a configuration holds a layer's name: its ``name``, the first
+    entry of a ``keras_history`` (the layer a tensor comes from), and the
+    entries of ``input_layers`` / ``output_layers``. Other strings are kept
+    even where they equal a layer's name (an ``Activation`` layer named
+    ``"relu"``).
+    """
+    if isinstance(config, list):
+        return [_by_position(value, positions) for value in config]
+    if not isinstance(config, dict):
+        return config
+    renamed = {}
+    for key, value in config.items():
+        if key == "name" and isinstance(value, str):
+            renamed[key] = positions.get(value, value)
+        elif key in ("keras_history", "input_layers", "output_layers"):
+            renamed[key] = _layer_references(value, positions)
+        else:
+            renamed[key] = _by_position(value, positions)
+    return renamed
+
+
+def _layer_references(value, positions):
+    """``[name, node, tensor]`` (or lists of them) with each name replaced by its position."""
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return [positions.get(value[0], value[0]), *value[1:]]
+    if isinstance(value, list):
+        return [_layer_references(item, positions) for item in value]
+    return value
 
 
 def _without_initial_values(config):
