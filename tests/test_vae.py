@@ -150,3 +150,30 @@ def test_scoring_and_pickling_ask_numpy_for_no_deprecated_array_copy(digits):
         score = vae.score(digits[0][:8])
         if keras.backend.backend() == "tensorflow":
             assert pickle.loads(pickle.dumps(vae)).score(digits[0][:8]) == score
+
+
+@pytest.fixture
+def mixed_bfloat16():
+    """Keras' global policy set to mixed precision for one test, then restored."""
+    import keras
+
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    yield
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def test_models_with_their_own_loss_train_under_a_mixed_precision_policy(digits, mixed_bfloat16):
+    """Layers then compute in bfloat16; the VAE's and the imputer's losses are
+    computed in float32, as Keras' own (on TensorFlow the VAE's failed in a
+    float32 - bfloat16 subtraction)."""
+    from skae import AutoencoderImputer
+
+    X = digits[0][:200]
+    vae = VAETransformer(n_components=2, epochs=2, random_state=0).fit(X)
+    assert np.isfinite(vae.history_["loss"]).all()
+    assert np.isfinite(vae.transform(X)).all() and np.isfinite(vae.score(X))
+    missing = X.copy()
+    missing[::4, 10] = np.nan
+    imputer = AutoencoderImputer(epochs=2, random_state=0).fit(missing)
+    assert np.isfinite(imputer.transform(missing)).all()
