@@ -152,21 +152,26 @@ def test_scoring_and_pickling_ask_numpy_for_no_deprecated_array_copy(digits):
             assert pickle.loads(pickle.dumps(vae)).score(digits[0][:8]) == score
 
 
-@pytest.fixture
-def mixed_bfloat16():
-    """Keras' global policy set to mixed precision for one test, then restored."""
+@pytest.fixture(params=["mixed_bfloat16", "float64"])
+def global_dtype(request):
+    """Keras' global mixed-precision policy, or its float type, set for one test, then restored."""
     import keras
 
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    yield
+    policy, floatx = keras.mixed_precision.global_policy(), keras.config.floatx()
+    if request.param == "float64":
+        keras.config.set_floatx("float64")
+    else:
+        keras.mixed_precision.set_global_policy(request.param)
+    yield request.param
+    keras.config.set_floatx(floatx)
     keras.mixed_precision.set_global_policy(policy)
 
 
-def test_models_with_their_own_loss_train_under_a_mixed_precision_policy(digits, mixed_bfloat16):
-    """Layers then compute in bfloat16; the VAE's and the imputer's losses are
-    computed in float32, as Keras' own (on TensorFlow the VAE's failed in a
-    float32 - bfloat16 subtraction)."""
+def test_models_with_their_own_loss_train_under_another_global_dtype(digits, global_dtype):
+    """Under a mixed-precision policy the layers compute in bfloat16 and keep
+    float32 variables; with floatx float64 everything is float64. The VAE's
+    and the imputer's losses are computed in the variables' dtype (on
+    TensorFlow the VAE's failed in a subtraction of two float types)."""
     from skae import AutoencoderImputer
 
     X = digits[0][:200]

@@ -80,9 +80,9 @@ class VariationalAutoencoder(keras.Model):
         return self.beta * ops.minimum(1.0, (self.kl_step + 1.0) / self.warmup_steps)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        # In float32, as Keras' own losses, also where a mixed-precision
-        # policy has the layers compute in float16 or bfloat16.
-        reconstruction, mean, log_var = (ops.cast(value, "float32") for value in y_pred)
+        # In the variables' dtype (float32 under a mixed-precision policy, whose
+        # layers compute in float16 or bfloat16; float64 with floatx float64).
+        y, reconstruction, mean, log_var = (ops.cast(v, self.dtype) for v in (y, *y_pred))
         nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
         kl = kl_to_standard_normal(mean, log_var, ops)
         loss = nll + self.kl_weight() * kl
@@ -133,7 +133,7 @@ class MaskedAutoencoder(keras.Model):
         return self.decoder(self.encoder(x, training=training), training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        y_pred = ops.cast(y_pred, "float32")  # as in VariationalAutoencoder.compute_loss
+        y, y_pred = ops.cast(y, self.dtype), ops.cast(y_pred, self.dtype)  # see the VAE's
         n_features = ops.shape(y_pred)[1]
         target, mask = y[:, :n_features], y[:, n_features:]
         if sample_weight is not None:  # each observed entry weighs its row's weight
