@@ -167,6 +167,8 @@ def global_dtype(request):
     keras.mixed_precision.set_global_policy(policy)
 
 
+# Without jax_enable_x64, JAX makes the float64 that floatx asks for float32, and says so.
+@pytest.mark.filterwarnings("ignore:Explicitly requested dtype float64:UserWarning")
 def test_models_with_their_own_loss_train_under_another_global_dtype(digits, global_dtype):
     """Under a mixed-precision policy the layers compute in bfloat16 and keep
     float32 variables; with floatx float64 everything is float64. The VAE's
