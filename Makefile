@@ -7,15 +7,16 @@ STAMP := $(VENV)/.skae-installed
 JAX_VENV := .venv-jax
 JAX_STAMP := $(JAX_VENV)/.skae-installed
 # Two pytest workers, one thread each: the CI machine has two cores, and skae
-# sizes TensorFlow's thread pools by OMP_NUM_THREADS.
-PYTEST_ARGS := -n 2
+# sizes TensorFlow's thread pools by OMP_NUM_THREADS. loadgroup keeps the
+# tests of one reference case in one worker, which reuses its first run.
+PYTEST_ARGS := -n 2 --dist loadgroup
 JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"
 # What `make test` also runs on the JAX backend (the whole suite: `make test-jax`).
 JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py
 
 comma := ,
 
-.PHONY: install demo test test-jax docs bench lint format clean
+.PHONY: install demo test test-jax test-isa docs bench lint format clean
 
 install: $(STAMP)
 
@@ -43,6 +44,19 @@ test: install
 	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) --doctest-modules tests skae --ignore=skae/_keras
 	$(PY) -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html-check
 	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow" $(JAX_SUBSET)
+
+# The saved reference outputs under the instruction sets that round
+# otherwise (XLA and oneDNN compile for the CPU they run on): JAX with XLA
+# capped at SSE4.2, AVX2 and AVX-512, TensorFlow with oneDNN capped at AVX2
+# and with oneDNN off. `make test` runs the SSE4.2 case; CI runs all of them.
+ISA_CHECK := -m pytest -q -p no:cacheprovider tests/test_reference.py -k match_the_saved_reference
+test-isa: install
+	for isa in SSE4_2 AVX2 AVX512; do \
+		$(JAX_ENV) XLA_FLAGS="--xla_cpu_multi_thread_eigen=false --xla_cpu_max_isa=$$isa" \
+			$(PY) $(ISA_CHECK) || exit 1; \
+	done
+	OMP_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 $(PY) $(ISA_CHECK)
+	OMP_NUM_THREADS=1 TF_ENABLE_ONEDNN_OPTS=0 $(PY) $(ISA_CHECK)
 
 # The test suite on Keras' JAX backend, in its own environment; the tests
 # marked `tensorflow` (TensorFlow's own thread pools) are left out.

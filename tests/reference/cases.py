@@ -1,10 +1,17 @@
 """Fixed-seed fits whose outputs are saved from a reference version of skae.
 
 ``python tests/reference/cases.py`` writes ``outputs_<backend>.npz`` beside this
-file; ``tests/test_reference.py`` refits the same cases and compares. A
-refactor that keeps behaviour keeps these outputs.
+file; ``tests/test_reference.py`` refits the same cases and compares, within
+a float32 tolerance (other CPUs round otherwise).
+
+``python tests/reference/cases.py PATH`` writes the outputs to PATH instead
+(``--cases dense vae_dense`` for some cases only), and
+``python tests/reference/cases.py --compare PATH`` refits and compares with
+PATH **bit for bit**: how a refactor proves, on the machine it is made on,
+that it keeps behaviour (write PATH before the change, compare after).
 """
 
+import argparse
 import os
 import sys
 
@@ -109,22 +116,46 @@ def cases():
     }
 
 
-def outputs():
-    """Every case's outputs, flattened to ``{"case/output": array}``."""
-    return {
-        f"{name}/{key}": np.asarray(value)
-        for name, run in cases().items()
-        for key, value in run().items()
-    }
+def outputs(names=None):
+    """The cases' outputs (all, or those named), flattened to ``{"case/output": array}``."""
+    import warnings
+
+    runs = cases()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few epochs: ConvergenceWarning is expected
+        return {
+            f"{name}/{key}": np.asarray(value)
+            for name in (names or runs)
+            for key, value in runs[name]().items()
+        }
 
 
 def reference_path(backend):
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), f"outputs_{backend}.npz")
 
 
-if __name__ == "__main__":
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", nargs="?", help="where to write (default: the saved reference)")
+    parser.add_argument("--cases", nargs="+", choices=sorted(cases()), help="default: all")
+    parser.add_argument("--compare", metavar="PATH", help="compare bit for bit with PATH")
+    args = parser.parse_args(argv)
+    if args.compare:
+        with np.load(args.compare) as before:
+            names = args.cases or sorted({key.split("/")[0] for key in before})
+            now = outputs(names)
+            differ = [k for k in sorted(now) if not np.array_equal(now[k], before[k])]
+        for key in differ:
+            print(f"differs: {key} (max {np.max(np.abs(now[key] - before[key])):.3g})")
+        print(f"{len(now) - len(differ)} of {len(now)} outputs equal bit for bit")
+        return 1 if differ else 0
     import keras
 
-    path = reference_path(keras.backend.backend())
-    np.savez_compressed(path, **outputs())
+    path = args.path or reference_path(keras.backend.backend())
+    np.savez_compressed(path, **outputs(args.cases))
     print("wrote", path, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
