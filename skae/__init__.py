@@ -9,6 +9,7 @@ from ._conv import ConvAutoencoder
 from ._dense import AutoencoderTransformer
 from ._impute import AutoencoderImputer
 from ._outlier import AutoencoderOutlierDetector
+from ._persistence import allow_legacy_format
 from ._sequence import SequenceAutoencoder, make_windows, windows_to_timeline
 from ._vae import VAETransformer
 
@@ -23,6 +24,7 @@ __all__ = [
     "SequenceAutoencoder",
     "VAETransformer",
     "__version__",
+    "allow_legacy_format",
     "make_windows",
     "windows_to_timeline",
 ]

@@ -124,9 +124,82 @@ def _parse_params(pairs):
     return params
 
 
-def _fit(args):
+MODEL_SUFFIXES = (".skops", ".joblib", ".pkl", ".pickle")
+PICKLE_WARNING = (
+    "a pickle or joblib file runs any code it holds when it is loaded: load only files you "
+    "made or trust"
+)
+
+
+def _write_atomically(path, write):
+    """Write ``path`` through a temporary file beside it, then rename: an interrupted
+    run leaves the old file or none, never half of one."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _save_model(estimator, path):
+    suffix = Path(path).suffix
+    if suffix not in MODEL_SUFFIXES:
+        raise UsageError(f"model file {str(path)!r} must end in {', '.join(MODEL_SUFFIXES)}")
+    if suffix == ".skops":
+        import skops.io
+
+        _write_atomically(path, lambda stream: stream.write(skops.io.dumps(estimator)))
+    else:
+        import joblib
+
+        _write_atomically(path, lambda stream: joblib.dump(estimator, stream))
+
+
+def skae_types():
+    """The types a skae model file may ask skops to trust: skae's public estimators."""
+    import skae
+
+    return sorted(
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in (getattr(skae, name) for name in ESTIMATORS + ("SequenceAutoencoder",))
+    )
+
+
+def _load_model(path, allow_pickle):
+    """A model from a ``.skops`` file (code-free), or from a pickle when asked by name."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"model file {str(path)!r} does not exist")
+    if path.suffix == ".skops":
+        import skops.io
+
+        asked = skops.io.get_untrusted_types(file=path)
+        others = sorted(set(asked) - set(skae_types()))
+        if others:
+            raise UsageError(
+                f"{str(path)!r} asks to trust {', '.join(others)}, which are not skae's "
+                "classes; if you trust the file, load it in Python with "
+                "skops.io.load(path, trusted=[...]) after reading that list"
+            )
+        return skops.io.load(path, trusted=asked)
+    if path.suffix not in MODEL_SUFFIXES:
+        raise UsageError(f"model file {str(path)!r} must end in {', '.join(MODEL_SUFFIXES)}")
+    if not allow_pickle:
+        raise UsageError(
+            f"{str(path)!r} is a {path.suffix[1:]} file, and {PICKLE_WARNING}. Refit to a "
+            ".skops file, or pass --allow-pickle if you made or trust this one"
+        )
     import joblib
 
+    return joblib.load(path)
+
+
+def _fit(args):
     import skae
 
     if args.estimator not in ESTIMATORS:
@@ -142,28 +215,28 @@ def _fit(args):
             f"{args.estimator} has no parameter {', '.join(unknown)}; its parameters are "
             f"{', '.join(sorted(estimator.get_params()))}"
         )
+    if Path(args.output).suffix not in MODEL_SUFFIXES:
+        raise UsageError(f"model file {args.output!r} must end in {', '.join(MODEL_SUFFIXES)}")
     estimator.set_params(**params).fit(X)
-    joblib.dump(estimator, args.output)
+    _save_model(estimator, args.output)
     print(f"fitted {estimator!r} on {X.shape[0]} rows x {X.shape[1]} columns; saved {args.output}")
 
 
 def _transform(args):
-    import joblib
     import numpy as np
 
-    if not Path(args.model).is_file():
-        raise UsageError(f"model file {args.model!r} does not exist")
-    model = joblib.load(args.model)
+    output = Path(args.output)
+    if output.suffix not in (".npy", ".csv"):
+        raise UsageError(f"output {str(output)!r} must end in .npy or .csv")
+    model = _load_model(args.model, args.allow_pickle)
     if not hasattr(model, args.method):
         raise UsageError(f"{type(model).__name__} has no method {args.method}")
     result = np.asarray(getattr(model, args.method)(_load_data(args.data)))
-    output = Path(args.output)
     if output.suffix == ".npy":
-        np.save(output, result)
-    elif output.suffix == ".csv":
-        np.savetxt(output, np.atleast_2d(result.T).T, delimiter=",")
+        _write_atomically(output, lambda stream: np.save(stream, result))
     else:
-        raise UsageError(f"output {str(output)!r} must end in .npy or .csv")
+        rows = np.atleast_2d(result.T).T
+        _write_atomically(output, lambda stream: np.savetxt(stream, rows, delimiter=","))
     print(f"{args.method}: {result.shape} saved to {output}")
 
 
@@ -239,13 +312,19 @@ def build_parser():
 
     fit = sub.add_parser(
         "fit",
-        help="fit an estimator on a .csv or .npy file and save it with joblib",
+        help="fit an estimator on a .csv or .npy file and save it (.skops)",
         description="Fit a skae estimator on the rows of a .csv (header row optional, "
-        "empty fields are missing values) or .npy file and save it with joblib.",
+        "empty fields are missing values) or .npy file and save it as a .skops file, "
+        "which loads without running code (or .joblib / .pkl when the name says so).",
     )
     fit.add_argument("estimator", help="one of: " + ", ".join(ESTIMATORS))
     fit.add_argument("data", help="training data, .csv or .npy")
-    fit.add_argument("-o", "--output", default="model.joblib", help="default: model.joblib")
+    fit.add_argument(
+        "-o",
+        "--output",
+        default="model.skops",
+        help="the model file: .skops (default: model.skops), or .joblib / .pkl",
+    )
     fit.add_argument(
         "-p",
         "--param",
@@ -257,8 +336,19 @@ def build_parser():
     )
     fit.set_defaults(func=_fit)
 
-    transform = sub.add_parser("transform", help="apply a saved estimator to a .csv or .npy file")
-    transform.add_argument("model", help="a .joblib file written by fit")
+    transform = sub.add_parser(
+        "transform",
+        help="apply a saved estimator to a .csv or .npy file",
+        description="Apply a saved estimator to the rows of a .csv or .npy file. Model "
+        "files are read as .skops, whose loading runs no code; pickle and joblib files "
+        "are refused unless --allow-pickle is given.",
+    )
+    transform.add_argument("model", help="a .skops file written by fit")
+    transform.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help=f"also read .joblib / .pkl model files: {PICKLE_WARNING}",
+    )
     transform.add_argument("data", help="data, .csv or .npy")
     transform.add_argument(
         "-o",

@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting as fitting
+from . import _persistence
 from . import _scaling as scaling
 from ._layout import Rows
 from ._sample_weight import weighted_rows
@@ -505,19 +506,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self.n_components
 
     def __getstate__(self):
-        state = super().__getstate__()
-        if "model_" not in state:
-            return state
-        from ._keras import models
-
-        return models.picklable_state(state)
+        return _persistence.saved_state(super().__getstate__())
 
     def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            from ._keras import models
-
-            state = models.unpickled_state(state)
-        super().__setstate__(state)
+        super().__setstate__(_persistence.loaded_state(state, type(self).__name__))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

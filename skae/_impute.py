@@ -324,6 +324,22 @@ log_dir, verbose, random_state
             X = np.where(X == self.missing_values, np.nan, X)
         return X
 
+    def __getstate__(self):
+        # The inner autoencoder is a private class: saved as its own plain
+        # state, so that a skops audit lists only this public class.
+        state = dict(super().__getstate__())  # object's own is the live __dict__
+        if isinstance(state.get("autoencoder_"), _MaskedAutoencoder):
+            state["autoencoder_"] = state["autoencoder_"].__getstate__()
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("autoencoder_"), dict):
+            state = dict(state)
+            autoencoder = _MaskedAutoencoder.__new__(_MaskedAutoencoder)
+            autoencoder.__setstate__(state["autoencoder_"])
+            state["autoencoder_"] = autoencoder
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True

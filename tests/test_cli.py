@@ -3,9 +3,9 @@
 import subprocess
 import sys
 
-import joblib
 import numpy as np
 import pytest
+import skops.io
 
 from skae.__main__ import main
 
@@ -26,7 +26,7 @@ def _error(capsys, argv):
 
 
 def test_fit_then_transform_round_trip(data_files, small_X):
-    model = data_files / "ae.joblib"
+    model = data_files / "ae.skops"
     main(
         [
             "fit",
@@ -44,7 +44,7 @@ def test_fit_then_transform_round_trip(data_files, small_X):
             "random_state=0",
         ]
     )
-    fitted = joblib.load(model)
+    fitted = skops.io.load(model, trusted=["skae._dense.AutoencoderTransformer"])
     assert fitted.n_components == 3 and fitted.hidden_layer_sizes == (8,)
     out = data_files / "Z.csv"
     main(["transform", str(model), str(data_files / "X.npy"), "-o", str(out)])
@@ -66,7 +66,7 @@ def test_fit_then_transform_round_trip(data_files, small_X):
 def test_imputer_reads_empty_csv_fields_as_missing(tmp_path):
     rows = ["a,b,c"] + [f"{i},{'' if i % 4 == 0 else 2 * i},{3 * i}" for i in range(40)]
     (tmp_path / "holes.csv").write_text("\n".join(rows) + "\n")
-    model = tmp_path / "imp.joblib"
+    model = tmp_path / "imp.skops"
     main(
         [
             "fit",
@@ -98,9 +98,11 @@ def test_clear_errors(data_files, capsys):
     (data_files / "X.txt").write_text("1,2\n")
     err = _error(capsys, ["fit", "AutoencoderTransformer", str(data_files / "X.txt")])
     assert "must end in .npy or .csv" in err
-    assert "model file 'missing.joblib' does not exist" in _error(
-        capsys, ["transform", "missing.joblib", str(data_files / "X.npy")]
+    assert "model file 'missing.skops' does not exist" in _error(
+        capsys, ["transform", "missing.skops", str(data_files / "X.npy")]
     )
+    err = _error(capsys, ["fit", "AutoencoderTransformer", str(data_files / "X.npy"), "-o", "m.h5"])
+    assert "model file 'm.h5' must end in .skops, .joblib" in err
 
 
 def test_help_runs_as_a_module():
@@ -131,12 +133,13 @@ def test_command_line_prints_no_tensorflow_start_up_noise(data_files):
     """Fresh processes, as a user runs them: only skae's own lines."""
     fitted = _run_cli(
         "fit", "AutoencoderTransformer", "X.csv", "-p", "epochs=5", "-p", "early_stopping=False",
-        "-p", "random_state=0", "-o", "m.joblib", cwd=data_files,
+        "-p", "random_state=0", cwd=data_files,
     )  # fmt: skip
     assert fitted.returncode == 0, fitted.stderr
     assert _noise(fitted.stderr) == [], fitted.stderr
     assert fitted.stderr.strip() == "", fitted.stderr  # nothing at all: no early stopping to warn
-    transformed = _run_cli("transform", "m.joblib", "X.npy", "-o", "Z.npy", cwd=data_files)
+    assert (data_files / "model.skops").is_file()  # the default model file
+    transformed = _run_cli("transform", "model.skops", "X.npy", "-o", "Z.npy", cwd=data_files)
     assert transformed.returncode == 0, transformed.stderr
     assert _noise(transformed.stderr) == [], transformed.stderr
     assert np.load(data_files / "Z.npy").shape == (40, 8)
@@ -154,3 +157,38 @@ def test_command_line_keeps_real_errors_visible(data_files):
     failed = _run_cli("fit", "AutoencoderTransformer", "missing.csv", cwd=data_files)
     assert failed.returncode == 2
     assert "data file 'missing.csv' does not exist" in failed.stderr
+
+
+def test_pickle_model_files_are_refused_unless_asked_for_by_name(data_files, small_X, capsys):
+    main(["fit", "AutoencoderTransformer", str(data_files / "X.npy"), "-o",
+          str(data_files / "ae.joblib"), "-p", "epochs=1", "-p", "n_components=2"])  # fmt: skip
+    transform = ["transform", str(data_files / "ae.joblib"), str(data_files / "X.npy"), "-o",
+                 str(data_files / "Z.npy")]  # fmt: skip
+    err = _error(capsys, transform)
+    assert "runs any code it holds" in err and "--allow-pickle" in err
+    assert not (data_files / "Z.npy").exists()
+    main([*transform, "--allow-pickle"])
+    assert np.load(data_files / "Z.npy").shape == (len(small_X), 2)
+
+
+def test_help_says_what_allow_pickle_risks():
+    out = _run_cli("transform", "--help", cwd=".")
+    assert "--allow-pickle" in out.stdout and "runs any code" in " ".join(out.stdout.split())
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path):
+    from skae.__main__ import _write_atomically
+
+    target = tmp_path / "Z.npy"
+    target.write_bytes(b"old")
+
+    def interrupted(stream):
+        stream.write(b"half of the new")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _write_atomically(target, interrupted)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Z.npy"]  # no temporary left
+    _write_atomically(target, lambda stream: stream.write(b"new"))
+    assert target.read_bytes() == b"new"

@@ -1,5 +1,7 @@
 """Keras model subclasses with their own ``compute_loss``."""
 
+import json
+
 import numpy as np
 
 from . import import_keras, tensorflow_not_imported_for_configs
@@ -179,52 +181,106 @@ def continue_from(fitted, model, name):
         model.set_weights(fitted.get_weights())
 
 
-def model_to_bytes(model):
-    """The model's configuration and its variables' values, pickled.
+#: The version of the saved model state; a file of another format is refused.
+MODEL_STATE_FORMAT = "skae.model-state/2"
+
+# Where the classes and functions of a saved configuration may come from.
+# Keras' own deserialiser (safe_mode) resolves nothing else either, except
+# objects registered with ``register_keras_serializable`` (skae's, a user's
+# own layers); checking the configuration first keeps that true with any
+# Keras release, not only with those that restrict it themselves.
+_ALLOWED_MODULES = ("keras", "keras.", "skae.", "builtins")
+
+
+def model_state(model):
+    """The model as plain data: its Keras configuration (JSON) and its variables' values.
 
     Not Keras' own pickling, which also saves the compile state: the
     estimator keeps the optimizer's state itself (``_optimizer_state``), and
     a compiled model whose optimizer was never built (the TensorFlow engine
     trains a worker's) would warn on every load that the optimizer's
-    variables do not match.
+    variables do not match. Nothing in it is code: a file holding it runs
+    nothing when it is read (:func:`model_from_state`).
     """
-    import pickle
-
     values = [np.asarray(v) for v in model.variables]  # see noise_log_variance
     with tensorflow_not_imported_for_configs():
         config = keras.saving.serialize_keras_object(model)
-    return pickle.dumps({"config": config, "variables": values})
+    return {"format": MODEL_STATE_FORMAT, "config": json.dumps(config), "variables": values}
 
 
-def model_from_bytes(data):
-    """Inverse of :func:`model_to_bytes` (skae's layers are registered on import)."""
-    import pickle
+def check_config_is_safe(config, where="config"):
+    """Raise ``ValueError`` if a Keras configuration names code from outside Keras and skae.
 
-    state = pickle.loads(data)
-    model = keras.saving.deserialize_keras_object(state["config"])
-    for variable, value in zip(model.variables, state["variables"], strict=True):
-        variable.assign(value)
+    Refused: a ``Lambda`` layer or function given as bytecode, and any class
+    or function whose module is not Keras', skae's or a registered custom
+    object's (``os.system``, say).
+    """
+    if isinstance(config, list):
+        for i, item in enumerate(config):
+            check_config_is_safe(item, f"{where}[{i}]")
+        return
+    if not isinstance(config, dict):
+        return
+    name = config.get("class_name")
+    if name in ("__lambda__", "Lambda"):
+        raise ValueError(
+            f"The saved model holds a {name} ({where}): code, which skae never loads from "
+            "a file. Save models whose layers are Keras', skae's or registered classes."
+        )
+    module = config.get("module")
+    if isinstance(module, str) and "class_name" in config:
+        registered = config.get("registered_name")
+        known = registered and keras.saving.get_registered_object(registered) is not None
+        if not known and not (module == "keras" or module.startswith(_ALLOWED_MODULES)):
+            raise ValueError(
+                f"The saved model names {module}.{name} ({where}), which is neither Keras', "
+                "skae's nor a registered Keras object: skae refuses to load it."
+            )
+    for key, value in config.items():
+        check_config_is_safe(value, f"{where}.{key}")
+
+
+def model_from_state(state):
+    """Inverse of :func:`model_state`, with Keras' ``safe_mode`` (skae's layers are
+    registered on import)."""
+    if not isinstance(state, dict) or state.get("format") != MODEL_STATE_FORMAT:
+        raise ValueError(
+            f"Expected a saved model state of format {MODEL_STATE_FORMAT!r}. "
+            f"Received: {type(state).__name__}"
+            + (f" of format {state.get('format')!r}" if isinstance(state, dict) else "")
+        )
+    config = json.loads(state["config"])
+    check_config_is_safe(config)
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    values = state["variables"]
+    if len(values) != len(model.variables):
+        raise ValueError(
+            f"The saved model has {len(values)} variable values for a model of "
+            f"{len(model.variables)} variables."
+        )
+    for variable, value in zip(model.variables, values, strict=True):
+        variable.assign(np.asarray(value))
     return model
 
 
-def picklable_state(state):
-    """An estimator's ``__getstate__`` with ``model_`` as bytes (:func:`model_to_bytes`).
+def saved_state(state):
+    """An estimator's ``__getstate__`` with ``model_`` as plain data (:func:`model_state`).
 
     The named networks (``_network_names``) are views into ``model_``:
-    pickled apart they would unpickle as independent copies of the weights,
-    so they are left out and found again in the model on loading.
+    saved apart they would load as independent copies of the weights, so
+    they are left out and found again in the model on loading.
     """
     state = dict(state)  # object.__getstate__ returns the instance's own __dict__
     for name in state.get("_network_names", ()):
         state.pop(f"{name}_", None)
-    state["model_"] = model_to_bytes(state["model_"])
+    state["model_"] = model_state(state["model_"])
     return state
 
 
-def unpickled_state(state):
-    """Inverse of :func:`picklable_state`: the model, and its named networks as its layers."""
+def loaded_state(state):
+    """Inverse of :func:`saved_state`: the model, and its named networks as its layers."""
     state = dict(state)
-    state["model_"] = model_from_bytes(state["model_"])
+    state["model_"] = model_from_state(state["model_"])
     for name in state.get("_network_names", ()):
         state[f"{name}_"] = state["model_"].get_layer(name)
     return state
