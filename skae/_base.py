@@ -28,17 +28,20 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     It validates parameters and data, standardises the input, seeds and runs
     the training, and implements ``transform``, ``inverse_transform``,
-    ``score``, ``score_samples``, pickling and the scikit-learn tags. The fit
+    ``score``, ``score_samples``, saving and the scikit-learn tags. The fit
     template is::
 
-        X = validate (layout_ resolved)  ->  _check_parameters()
-          ->  _fit_scaling(X, sample_weight)  ->  targets = _training_targets(X, y)
-          ->  networks = _build_networks(seed, encoder, decoder)
-          ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
-          ->  train on batches _make_batch(x_rows, target_rows)
+        fit, X = _describe_fit(X, y, sample_weight)     # everything before training
+            X validated (layout_ resolved, out of core or not)  ->  _check_parameters()
+            ->  _fit_scaling(X, sample_weight)  ->  data = _training_data(X, y, sample_weight)
+            ->  networks = _build_networks(seed, encoder, decoder)
+            ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
+        history = engine.train(fit)                     # the engine: batches, callbacks
+        _finish_fit(history)  ->  _after_training(X, sample_weight)
 
     **Hooks.** This list is the whole contract: a subclass sets or overrides
-    these and nothing else (its own public methods aside).
+    these and nothing else (its own public methods aside). CONTRIBUTING's
+    "Adding an estimator" shows them at work.
 
     ``_sample_layout``
         Class attribute: what one sample is, ``Rows()``, ``Images(...)`` or
@@ -51,12 +54,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Set ``offset_`` and ``scale_`` from the training rows, weighted by
         ``sample_weight`` (None: equal weights). Rows of weight 0 never
         reach the hooks.
-    ``_training_targets(self, X, y)``
-        Standardised target rows that are not X itself (from ``y``), aligned
-        with X's rows, or None. Runs after ``_fit_scaling``.
-    ``_make_batch(self, x, targets)``
-        ``(network input, network target)`` for a batch of standardised rows
-        and its target rows (None without targets).
+    ``_training_data(self, X, y, sample_weight)``
+        The fit's data as row-aligned arrays, a
+        :class:`~skae._keras.fit_description.FitData`: the network's input
+        (standardised, in the layout's network shape), the targets the model
+        gives besides its input (from ``y``, or a mask), the row weights.
+        Runs after ``_fit_scaling``; call ``super()`` for the standard input.
     ``_build_networks(self, seed, encoder, decoder)``
         A dict of named Keras networks, at least ``"encoder"`` and
         ``"decoder"``, each stored as ``<name>_``, built for ``layout_``;
@@ -64,15 +67,23 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         used in place of the built-in ones. No side effects.
     ``_build_model(self, networks, noise, seed, steps_per_epoch)``
         The trained ``keras.Model`` over the networks; ``noise`` is the input
-        corruption layer or None.
-    ``_keras_loss(self)``
-        The ``loss`` to compile with, None when the model computes its own.
-    ``_early_stopping_start(self)``
-        First epoch early stopping counts from.
-    ``_flips_images(self)``
-        Whether training mirrors a seeded half of each batch of images.
+        corruption layer or None. It is trained on ``(x, y)``: ``y`` is ``x``,
+        or ``(x, *targets)`` where ``_training_data`` gives targets.
+    ``_training_options(self)``
+        What the engine needs beyond the data: a dict with the ``loss`` to
+        compile with (None when the model computes its own),
+        ``early_stopping_start`` (the first epoch early stopping counts
+        from) and ``flip_horizontal`` (mirror a seeded half of each image
+        batch).
+    ``_after_training(self, X, sample_weight)``
+        Fitted state computed from the trained networks (the dense model's
+        whitening); X is the validated training data, ``sample_weight`` as
+        given to ``fit``.
     ``_encode(self, X)``
         What ``transform`` returns for validated rows X (float arrays).
+    ``_decode(self, Z)``
+        Rows (float64, the user's units) decoded from what ``_encode``
+        returns: ``inverse_transform`` before the sample layout.
 
     Examples
     --------
@@ -221,76 +232,103 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _fit(self, X, y, sample_weight, *, continuing, incremental):
         """The fit template; ``continuing`` trains the fitted networks further."""
+        from ._keras import engine
+
+        fit, X = self._describe_fit(
+            X, y, sample_weight, continuing=continuing, incremental=incremental
+        )
+        history, self._optimizer_state = engine.train(fit)
+        self._finish_fit(history, fit.epochs, fit.early_stopping)
+        self._after_training(X, sample_weight)
+        return self
+
+    def _describe_fit(self, X, y, sample_weight, *, continuing, incremental):
+        """Everything before training, once: ``(FitDescription, validated X)``.
+
+        Sets the fitted state that training starts from: the layout, the
+        scaling (unless ``continuing``), the networks and the model.
+        """
         X = self._validate_input(X, reset=not continuing)
         self._check_parameters()
         from ._keras import builders, engine, models
+        from ._keras.fit_description import steps_per_epoch
 
         # Resolved once, before anything is built: a bad name fails here.
         optimizer = builders.resolve_optimizer(self.optimizer, self.learning_rate)
-        public_name = self._public_name or type(self).__name__
-        run_dir = fitting.new_run_dir(self.log_dir, public_name, self.n_components)
-        X, y, sample_weight = weighted_rows(X, y, sample_weight)
+        run_dir = fitting.new_run_dir(self.log_dir, self._name(), self.n_components)
+        X_kept, y, weights = weighted_rows(X, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if not continuing:
-            self._fit_scaling(X, sample_weight)
-        targets = self._training_targets(X, y)
+            self._fit_scaling(X_kept, weights)
+        data = self._training_data(X_kept, y, weights)
         if incremental:
-            train_rows, val_rows = np.arange(len(X)), np.arange(0)
+            train_rows, val_rows = np.arange(len(X_kept)), np.arange(0)
         else:
-            train_rows, val_rows = fitting.split_rows(len(X), self.validation_fraction, seed)
+            train_rows, val_rows = fitting.split_rows(len(X_kept), self.validation_fraction, seed)
+        # scikit-learn's MLP convention: "auto" is min(200, n_samples)
+        batch_size = min(200, len(X_kept)) if self.batch_size == "auto" else self.batch_size
         networks = self._build_networks(seed, self.encoder, self.decoder)
         noise = builders.input_noise(self.noise, self.noise_level, seed)
-        # scikit-learn's MLP convention: "auto" is min(200, n_samples)
-        batch_size = min(200, len(X)) if self.batch_size == "auto" else self.batch_size
         model = self._build_model(
-            networks, noise, seed, steps_per_epoch=-(-len(train_rows) // batch_size)
+            networks, noise, seed, steps_per_epoch(len(train_rows), batch_size)
         )
         if continuing:
             models.continue_from(self.model_, model, type(self).__name__)
         else:
             self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
-        for name in getattr(self, "_network_names", ()):  # a refit's earlier networks
-            self.__dict__.pop(f"{name}_", None)
-        self._network_names = tuple(networks)
-        for name, network in networks.items():
-            setattr(self, f"{name}_", network)
-        self.model_ = model
+        self._set_networks(networks, model)
         self.log_dir_ = run_dir
-        callbacks = engine.fit_callbacks(
+        options = {"loss": self.loss, "early_stopping_start": 0, "flip_horizontal": False}
+        options.update(self._training_options())
+        fit = engine.FitDescription(
+            model=model,
+            data=data,
+            train_rows=train_rows,
+            val_rows=val_rows,
+            batch_size=batch_size,
+            epochs=1 if incremental else self.epochs,
+            optimizer=optimizer,
+            seed=seed,
             early_stopping=self.early_stopping and not incremental,
             n_iter_no_change=self.n_iter_no_change,
-            start_from_epoch=self._early_stopping_start(),
-            validating=len(val_rows) > 0,
-            log_dir=self.log_dir_,
-            user_callbacks=self.callbacks,
+            log_dir=run_dir,
+            callbacks=self.callbacks,
+            verbose=self.verbose,
+            initial_epoch=self.n_iter_,
+            optimizer_state=self._optimizer_state,
+            **options,
         )
-        history, self._optimizer_state = engine.train(
-            engine.FitDescription(
-                model=self.model_,
-                data=fitting.training_data(X, targets, sample_weight, self._standardize),
-                make_batch=fitting.batch_maker(
-                    self._make_batch, X.shape[1], targets is not None, sample_weight is not None
-                ),
-                train_rows=train_rows,
-                val_rows=val_rows,
-                batch_size=batch_size,
-                epochs=1 if incremental else self.epochs,
-                optimizer=optimizer,
-                loss=self._keras_loss(),
-                seed=seed,
-                callbacks=callbacks,
-                verbose=self.verbose,
-                flip_horizontal=self._flips_images(),
-                initial_epoch=self.n_iter_,
-                optimizer_state=self._optimizer_state,
-            )
-        )
+        return fit, X
+
+    def _finish_fit(self, history, epochs, early_stopping):
+        """Record the run (``history_``, ``n_iter_``) and check how it ended."""
         for name, values in history.items():
             self.history_.setdefault(name, []).extend(values)
         epochs_run = len(history["loss"])
         self.n_iter_ += epochs_run
-        fitting.check_run(self, public_name, history["loss"], epochs_run, incremental)
-        return self
+        fitting.check_run(
+            self._name(),
+            history["loss"],
+            n_iter=self.n_iter_,
+            learning_rate=self.learning_rate,
+            ran_out=early_stopping and epochs_run >= epochs,
+            epochs=epochs,
+            n_iter_no_change=self.n_iter_no_change,
+        )
+
+    def _set_networks(self, networks, model):
+        """``model_`` and the named networks ``<name>_``, replacing a refit's earlier ones."""
+        for name in getattr(self, "_network_names", ()):
+            if hasattr(self, f"{name}_"):
+                delattr(self, f"{name}_")
+        self._network_names = tuple(networks)
+        for name, network in networks.items():
+            setattr(self, f"{name}_", network)
+        self.model_ = model
+
+    def _name(self):
+        """The estimator named in warnings and run folders."""
+        return self._public_name or type(self).__name__
 
     def transform(self, X):
         """Encode X into the latent space.
@@ -416,14 +454,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         self.offset_, self.scale_ = scaling.statistics(X, sample_weight, self.output_activation)
 
-    def _training_targets(self, X, y):
-        """Targets beyond X itself: none for a plain autoencoder (y is ignored)."""
-        return None
+    def _training_data(self, X, y, sample_weight):
+        """The network's standardised input and the row weights (y is ignored)."""
+        from ._keras.fit_description import FitData
 
-    def _make_batch(self, x, targets):
-        """The network reconstructs its own input."""
-        x = self.layout_.to_network(x)
-        return x, x
+        inputs = scaling.network_rows(X, self.offset_, self.scale_, self.layout_.network_shape)
+        weights = () if sample_weight is None else (sample_weight.astype(np.float32),)
+        return FitData(inputs, (), weights)
 
     def _build_networks(self, seed, encoder, decoder):
         """Return ``{"encoder": ..., "decoder": ..., ...}`` Keras models."""
@@ -435,17 +472,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
 
-    def _keras_loss(self):
-        """The ``loss`` given to ``Model.compile`` (None when the model has its own)."""
-        return self.loss
+    def _training_options(self):
+        """The compiled loss, and the defaults: early stopping from epoch 0, no flips."""
+        return {"loss": self.loss}
 
-    def _early_stopping_start(self):
-        """First epoch early stopping may count from."""
-        return 0
-
-    def _flips_images(self):
-        """Whether training mirrors a seeded half of each image batch left-right."""
-        return False
+    def _after_training(self, X, sample_weight):
+        """Nothing more to fit once the networks are trained."""
 
     def _encode(self, X):
         """Latent codes of validated rows X (what ``transform`` returns)."""

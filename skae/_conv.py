@@ -231,5 +231,5 @@ class ConvAutoencoder(BaseAutoencoder):
             decoder=decoder,
         )
 
-    def _flips_images(self):
-        return self.flip_horizontal
+    def _training_options(self):
+        return {**super()._training_options(), "flip_horizontal": self.flip_horizontal}

@@ -264,26 +264,49 @@ class AutoencoderTransformer(BaseAutoencoder):
         )
         self.whiten = whiten
 
-    def _fit(self, X, y, sample_weight, *, continuing, incremental):
-        if self.whiten and incremental:
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train on one piece of the data: one epoch over X.
+
+        As :meth:`BaseAutoencoder.partial_fit <skae.BaseAutoencoder.partial_fit>`;
+        not available with ``whiten=True``, whose rotation is computed from
+        all the training rows after :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            One piece of the training data, with the features of the first.
+        y : None
+            Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        if self.whiten:
             raise ValueError(
                 "whiten=True is computed from all the training rows after fit; "
                 "it is not available with partial_fit. Use fit, or whiten=False."
             )
+        return super().partial_fit(X, y, sample_weight)
+
+    def _after_training(self, X, sample_weight):
+        """The whitening rotation of the codes of all the training rows, where ``whiten``."""
         for name in ("whitening_mean_", "whitening_components_", "whitening_scale_"):
-            self.__dict__.pop(name, None)
-        super()._fit(X, y, sample_weight, continuing=continuing, incremental=incremental)
-        if self.whiten:
-            rows = self._validate_input(X, reset=False)
-            weights = None
-            if sample_weight is not None:
-                weights = _check_sample_weight(sample_weight, rows, dtype=np.float64)
-            (
-                self.whitening_mean_,
-                self.whitening_components_,
-                self.whitening_scale_,
-            ) = _whitening.fit(super()._encode(rows), weights)
-        return self
+            if hasattr(self, name):
+                delattr(self, name)
+        if not self.whiten:
+            return
+        weights = None
+        if sample_weight is not None:
+            weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        (
+            self.whitening_mean_,
+            self.whitening_components_,
+            self.whitening_scale_,
+        ) = _whitening.fit(super()._encode(X), weights)
 
     def _encode(self, X):
         codes = super()._encode(X)

@@ -1,6 +1,6 @@
 """The steps of a fit that :class:`~skae.BaseAutoencoder`'s template runs
-around the training engine: the validation split, the training rows and their
-batches, the TensorBoard run folder and the checks on the finished run.
+around the training engine: the validation split, the TensorBoard run folder
+and the checks on the finished run.
 
 The template (``BaseAutoencoder._fit``) decides the order and owns the
 estimator's state; these functions compute from the values they are given
@@ -17,10 +17,6 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._sample_weight import per_output
-from ._scaling import StandardizedRows
-from ._streaming import ColumnStack, OutOfCoreRows
-
 
 def split_rows(n_samples, validation_fraction, seed):
     """Random, sorted train / validation row indices, ``validation_fraction`` held out."""
@@ -32,41 +28,6 @@ def split_rows(n_samples, validation_fraction, seed):
         )
     rows = np.random.default_rng([seed, 1]).permutation(n_samples)
     return np.sort(rows[n_val:]), np.sort(rows[:n_val])
-
-
-def training_data(X, targets, sample_weight, standardize):
-    """Standardised training rows, then target columns, then the weight column.
-
-    In-memory data is standardised once, so that a batch is a plain row
-    lookup; data read in pieces is standardised batch by batch.
-    """
-    extra = [] if targets is None else [targets]
-    if sample_weight is not None:
-        extra.append(sample_weight[:, None].astype(np.float32))
-    if isinstance(X, OutOfCoreRows):
-        data = StandardizedRows(X, standardize)
-        return ColumnStack(data, *extra) if extra else data
-    data = standardize(X)
-    return np.hstack([data, *extra]) if extra else data
-
-
-def batch_maker(make_batch, n_input_columns, has_targets, weighted):
-    """``rows -> batch`` for rows of :func:`training_data`.
-
-    ``make_batch(x, targets)`` is the estimator's hook; the weight column,
-    where ``weighted``, becomes the batch's third element, one weight per
-    output.
-    """
-
-    def batch(rows):
-        weights = None
-        if weighted:
-            rows, weights = rows[:, :-1], rows[:, -1]
-        extra = rows[:, n_input_columns:] if has_targets else None
-        batch = make_batch(rows[:, :n_input_columns], extra)
-        return batch if weights is None else (*batch, per_output(weights, batch[1]))
-
-    return batch
 
 
 def new_run_dir(log_dir, name, n_components):
@@ -86,18 +47,19 @@ def new_run_dir(log_dir, name, n_components):
     return os.path.join(os.fspath(log_dir), folder)
 
 
-def check_run(estimator, name, losses, epochs_run, incremental):
-    """A diverged run is an error; a fit that early stopping did not end, a warning."""
+def check_run(name, losses, *, n_iter, learning_rate, ran_out, epochs, n_iter_no_change):
+    """A diverged run is an error; a fit that early stopping did not end (``ran_out``),
+    a warning."""
     if losses and not np.isfinite(losses[-1]):
         raise FloatingPointError(
-            f"Training diverged: the loss became {losses[-1]} at epoch {estimator.n_iter_}. "
-            f"Lower learning_rate (now {estimator.learning_rate}) or use another "
+            f"Training diverged: the loss became {losses[-1]} at epoch {n_iter}. "
+            f"Lower learning_rate (now {learning_rate}) or use another "
             "optimizer or loss."
         )
-    if estimator.early_stopping and not incremental and epochs_run >= estimator.epochs:
+    if ran_out:
         warnings.warn(
-            f"{name} ran all epochs={estimator.epochs} before early stopping "
-            f"(n_iter_no_change={estimator.n_iter_no_change}) ended training: the monitored "
+            f"{name} ran all epochs={epochs} before early stopping "
+            f"(n_iter_no_change={n_iter_no_change}) ended training: the monitored "
             "loss was still improving. Raise epochs to train to convergence.",
             ConvergenceWarning,
             stacklevel=_caller_outside_the_libraries(),

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from . import _scaling as scaling
 from ._base import BaseAutoencoder
 from ._dense import AutoencoderTransformer
 
@@ -42,28 +43,17 @@ class _MaskedAutoencoder(AutoencoderTransformer):
     _public_name = "AutoencoderImputer"
 
     def _fit_scaling(self, X, sample_weight):
-        X = np.asarray(X, dtype=np.float64)
-        observed = ~np.isnan(X)
-        if sample_weight is None:
-            counts = observed.sum(axis=0)
-            sums = np.nansum(X, axis=0)
-        else:
-            counts = sample_weight @ observed
-            sums = sample_weight @ np.where(observed, X, 0.0)
-        offset = np.where(counts > 0, sums / np.maximum(counts, 1e-300), 0.0)
-        squares = np.where(observed, X - offset, 0.0) ** 2
-        if sample_weight is None:
-            total, squared = observed.sum(), np.sum(squares)
-        else:
-            total = sample_weight @ observed.sum(axis=1)
-            squared = sample_weight @ squares.sum(axis=1)
-        self.offset_ = offset
-        self.scale_ = float(np.sqrt(squared / max(total, 1))) or 1.0
+        self.offset_, self.scale_ = scaling.observed_statistics(X, sample_weight)
 
-    def _make_batch(self, x, targets):
-        observed = ~np.isnan(x)
-        x = np.where(observed, x, 0.0).astype(np.float32)
-        return x, np.concatenate([x, observed.astype(np.float32)], axis=1)
+    def _training_data(self, X, y, sample_weight):
+        """Missing entries enter the network as 0 (the column mean); the mask of
+        observed entries is the second target, so that only they count in the loss."""
+        data = super()._training_data(X, y, sample_weight)
+        observed = ~np.isnan(data.inputs)
+        return data._replace(
+            inputs=np.where(observed, data.inputs, 0.0).astype(np.float32),
+            targets=(observed.astype(np.float32),),
+        )
 
     def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras.models import MaskedAutoencoder
@@ -72,8 +62,8 @@ class _MaskedAutoencoder(AutoencoderTransformer):
             networks["encoder"], networks["decoder"], noise=noise, name="masked"
         )
 
-    def _keras_loss(self):
-        return None
+    def _training_options(self):
+        return {"loss": None}  # the model's own, on observed entries
 
 
 class AutoencoderImputer(TransformerMixin, BaseEstimator):

@@ -4,8 +4,9 @@ Every estimator reads its input as flat rows (one sample a row) and declares
 a layout that says what a row is: plain features (:class:`Rows`), an image
 (:class:`Images`) or a sequence (:class:`Sequences`). The layout
 
-- accepts samples given as arrays (images ``(n, h, w[, c])``, sequences
-  ``(n, t, f)``) and flattens them to rows, in memory or out of core;
+- says how many dimensions a sample given as an array has (images
+  ``(n, h, w[, c])``, sequences ``(n, t, f)``), which
+  :mod:`skae._validation` flattens to rows, in memory or out of core;
 - resolves, at fit, the shape the network reads from the data and the
   estimator's shape parameter (``image_shape``, ``sequence_shape``), with
   errors that name both sizes;
@@ -17,9 +18,6 @@ A resolved layout is a :class:`FittedLayout`, kept by the estimator as
 """
 
 import numpy as np
-import scipy.sparse as sp
-
-from ._streaming import OutOfCoreRows, is_out_of_core
 
 
 class FittedLayout:
@@ -148,26 +146,6 @@ class Sequences:
         return FittedLayout(shape, (n_features,), "sequences")
 
 
-def split_samples(X, sample_ndims):
-    """Flatten X to rows when each sample is itself an array of ``sample_ndims`` dims.
-
-    Returns
-    -------
-    X : array-like
-        Flat rows ``(n_samples, n_values)``, or X unchanged when it was given
-        as rows (or is sparse or a DataFrame). Out-of-core data comes back as
-        :class:`~skae._streaming.OutOfCoreRows`, flattened block by block.
-    sample_shape : tuple or None
-        The shape of one sample, or None when X was given as rows.
-    """
-    if sp.issparse(X) or hasattr(X, "iloc") or _ndim(X) - 1 not in sample_ndims:
-        return X, None
-    if is_out_of_core(X):
-        return OutOfCoreRows(X), tuple(int(s) for s in X.shape[1:])
-    X = np.asarray(X)
-    return X.reshape(len(X), -1), tuple(X.shape[1:])
-
-
 def _with_channels(shape):
     shape = tuple(int(s) for s in shape)
     return (*shape, 1) if len(shape) == 2 else shape
@@ -180,12 +158,3 @@ def _check_size(name, declared, shape, n_features, sample):
             f"{name}={tuple(declared)!r} holds {n_values} values per {sample}, "
             f"but X has {n_features} features per row."
         )
-
-
-def _ndim(X):
-    """Number of dimensions of X without converting array-likes that forbid it."""
-    if hasattr(X, "ndim"):
-        return X.ndim
-    if hasattr(X, "shape"):
-        return len(X.shape)
-    return np.ndim(X) if isinstance(X, (list, tuple)) else 2

@@ -1,7 +1,6 @@
-"""Sample weights: validated once, rows of weight 0 left out, shaped per output."""
+"""Sample weights: validated once, rows of weight 0 left out."""
 
 import numpy as np
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_sample_weight
 
 from ._streaming import OutOfCoreRows
@@ -22,19 +21,8 @@ def weighted_rows(X, y, sample_weight):
     kept = np.flatnonzero(weights > 0)
     if len(kept) < len(weights):
         X = X.select(kept) if isinstance(X, OutOfCoreRows) else X[kept]
-        y = None if y is None else _safe_indexing(y, kept)
+        y = None if y is None else np.asarray(y)[kept]
         weights = weights[kept]
     if np.all(weights == weights[0]):
         return X, y, None
     return X, y, weights / np.mean(weights)
-
-
-def per_output(weights, target):
-    """Row weights shaped for the loss of each output of ``target``.
-
-    Keras' losses reduce the last axis only: an image target's per-sample
-    loss is (rows, height, width), so the weights become (rows, 1, 1).
-    """
-    if isinstance(target, (tuple, list)):
-        return tuple(per_output(weights, part) for part in target)
-    return weights.reshape((-1,) + (1,) * (np.ndim(target) - 2))

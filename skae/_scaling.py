@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._streaming import blocks, map_blocks
+from ._streaming import OutOfCoreRows, blocks, map_blocks
 
 # Output activations whose range is bounded: the data is mapped onto that range.
 BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -41,6 +41,32 @@ def statistics(X, sample_weight, output_activation):
         offset, squares, total_weight = merge_moments(map_blocks(moments, X, with_index=True))
         scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
     return offset * magnitude, scale * magnitude
+
+
+def observed_statistics(X, sample_weight):
+    """``(offset, scale)`` from the observed entries of X only (NaN is missing), in memory.
+
+    Each column's (weighted) mean of its observed entries, and one common
+    scale, the root mean square of the centred observed entries, as
+    :func:`statistics` computes them for complete data; a column without an
+    observed entry gets offset 0.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    observed = ~np.isnan(X)
+    if sample_weight is None:
+        counts = observed.sum(axis=0)
+        sums = np.nansum(X, axis=0)
+    else:
+        counts = sample_weight @ observed
+        sums = sample_weight @ np.where(observed, X, 0.0)
+    offset = np.where(counts > 0, sums / np.maximum(counts, 1e-300), 0.0)
+    squares = np.where(observed, X - offset, 0.0) ** 2
+    if sample_weight is None:
+        total, squared = observed.sum(), np.sum(squares)
+    else:
+        total = sample_weight @ observed.sum(axis=1)
+        squared = sample_weight @ squares.sum(axis=1)
+    return offset, float(np.sqrt(squared / max(total, 1))) or 1.0
 
 
 def block_moments(block, weights=None):
@@ -84,15 +110,31 @@ def unstandardize(X_std, offset, scale):
     return np.asarray(X_std, dtype=np.float64) * scale + offset
 
 
-class StandardizedRows:
-    """Rows of an out-of-core X, standardised as each batch is read."""
+def network_rows(X, offset, scale, shape):
+    """X standardised as the network reads it: float32, each row in ``shape``.
 
-    def __init__(self, rows, standardize):
+    In-memory data is standardised once, so that a batch is a plain row
+    lookup; data read in pieces is standardised batch by batch
+    (:class:`StandardizedRows`).
+    """
+    if isinstance(X, OutOfCoreRows):
+        return StandardizedRows(X, offset, scale, shape)
+    return standardize(X, offset, scale).reshape((len(X), *shape))
+
+
+class StandardizedRows:
+    """Rows of an out-of-core X, standardised (float32, in ``shape``) as each batch is read."""
+
+    def __init__(self, rows, offset, scale, shape):
         self.rows = rows
-        self.standardize = standardize
+        self.offset = offset
+        self.scale = scale
+        self.shape = (len(rows), *shape)
+        self.dtype = np.dtype(np.float32)
 
     def __len__(self):
         return len(self.rows)
 
     def __getitem__(self, index):
-        return self.standardize(self.rows[index])
+        block = standardize(self.rows[index], self.offset, self.scale)
+        return block.reshape((len(block), *self.shape[1:]))

@@ -190,10 +190,11 @@ callbacks, log_dir, verbose, random_state, warm_start
 
     # ------------------------------------------------------------------ hooks
 
-    def _training_targets(self, X, y):
-        """The standardised future steps, as rows; None without ``n_future``."""
+    def _training_data(self, X, y, sample_weight):
+        """The standard input, and the standardised future steps as the second target."""
+        data = super()._training_data(X, y, sample_weight)
         if self.n_future == 0:
-            return None
+            return data
         if y is None:
             raise ValueError(
                 f"n_future={self.n_future} needs y, the {self.n_future} steps that "
@@ -211,14 +212,8 @@ callbacks, log_dir, verbose, random_state, warm_start
                 f"sequence ({self.n_future * n_features} values), got {y.shape[1]}."
             )
         offset = np.tile(self._feature_offset(), self.n_future)
-        return ((y - offset) / self.scale_).astype(np.float32)
-
-    def _make_batch(self, x, targets):
-        x = self.layout_.to_network(x)
-        if targets is None:
-            return x, x
-        future = targets.reshape(len(targets), self.n_future, self.layout_.network_shape[1])
-        return x, (x, future)
+        future = ((y - offset) / self.scale_).astype(np.float32)
+        return data._replace(targets=(future.reshape(len(y), self.n_future, n_features),))
 
     def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders

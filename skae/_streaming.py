@@ -19,31 +19,10 @@ import os
 import weakref
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils import assert_all_finite
 
 # Rows per block in the passes that read all the data (scaling, transform).
 BLOCK_ROWS = 4096
-
-
-def is_out_of_core(X):
-    """Whether skae reads X in pieces instead of loading it.
-
-    True for a :class:`numpy.memmap` and for array-likes that have ``shape``,
-    ``dtype`` and ``__getitem__`` but are neither NumPy arrays, pandas objects,
-    sparse matrices nor in-memory arrays of another library (those that have
-    ``__array_namespace__``).
-    """
-    if isinstance(X, np.memmap):
-        return X.ndim >= 2  # a 1-D memmap gets scikit-learn's own error
-    return (
-        not isinstance(X, np.ndarray)
-        and not sp.issparse(X)
-        and not hasattr(X, "iloc")
-        and not hasattr(X, "__array_namespace__")
-        and all(hasattr(X, name) for name in ("shape", "dtype", "__getitem__"))
-        and len(X.shape) >= 2
-    )
 
 
 class OutOfCoreRows:
@@ -175,19 +154,6 @@ class _MemmapFile:
                 raise OSError(f"unexpected end of file reading rows {start}:{stop}")
             view, position = view[n_read:], position + n_read
         return buffer
-
-
-class ColumnStack:
-    """Row-aligned parts side by side, read for the rows asked for only."""
-
-    def __init__(self, *parts):
-        self.parts = parts
-
-    def __len__(self):
-        return len(self.parts[0])
-
-    def __getitem__(self, rows):
-        return np.hstack([part[rows] for part in self.parts])
 
 
 def blocks(X, block_rows=None):

@@ -290,11 +290,9 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
             name="vae",
         )
 
-    def _keras_loss(self):
-        return None  # the model computes its own ELBO
-
-    def _early_stopping_start(self):
-        return self.kl_warmup_epochs
+    def _training_options(self):
+        # The model computes its own ELBO; early stopping waits for the KL warm-up.
+        return {"loss": None, "early_stopping_start": self.kl_warmup_epochs}
 
     def _encode(self, X):
         return self._posterior(X)[0]

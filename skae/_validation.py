@@ -4,8 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._layout import split_samples
-from ._streaming import OutOfCoreRows, assert_finite, is_out_of_core, map_blocks
+from ._streaming import OutOfCoreRows, assert_finite, map_blocks
 
 # Sparse input is densified up to this many values (80 MB as float64).
 MAX_DENSIFIED_VALUES = 10_000_000
@@ -21,17 +20,22 @@ THREADED_CHECK_VALUES = 4_000_000
 def validate_samples(estimator, X, reset):
     """X validated for ``estimator`` as a 2-D float array of rows (or OutOfCoreRows).
 
-    Samples given as arrays (images, sequences) are flattened to rows by the
-    estimator's ``_sample_layout``, which is resolved as ``layout_`` (and the
-    layout's fitted shape attribute) when ``reset``; otherwise they must have
-    the fitted layout's shape.
+    Whether X is read in pieces is decided here, once. Samples given as
+    arrays (images, sequences) are flattened to rows by the estimator's
+    ``_sample_layout``, which is resolved as ``layout_`` (and the layout's
+    fitted shape attribute) when ``reset``; otherwise they must have the
+    fitted layout's shape.
     """
     spec = estimator._sample_layout
-    X, sample_shape = split_samples(X, spec.sample_ndims)
+    out_of_core = is_out_of_core(X)
+    X, sample_shape = _as_rows(X, spec.sample_ndims, out_of_core)
     if not reset:
         check_is_fitted(estimator)
         estimator.layout_.check(sample_shape, type(estimator).__name__)
-    X = validate_rows(estimator, X, reset, estimator._ensure_all_finite)
+    if out_of_core:
+        X = _validate_out_of_core(estimator, X, reset)
+    else:
+        X = validate_rows(estimator, X, reset, estimator._ensure_all_finite)
     if reset:
         declared = getattr(estimator, spec.shape_parameter) if spec.shape_parameter else None
         layout = estimator.layout_ = spec.resolve(X.shape[1], sample_shape, declared)
@@ -41,6 +45,57 @@ def validate_samples(estimator, X, reset):
             else:
                 setattr(estimator, spec.fitted_attribute, layout.network_shape)
     return X
+
+
+def is_out_of_core(X):
+    """Whether skae reads X in pieces instead of loading it.
+
+    True for a :class:`numpy.memmap` and for array-likes that have ``shape``,
+    ``dtype`` and ``__getitem__`` but are neither NumPy arrays, pandas objects,
+    sparse matrices nor in-memory arrays of another library (those that have
+    ``__array_namespace__``).
+    """
+    if isinstance(X, OutOfCoreRows):
+        return True
+    if isinstance(X, np.memmap):
+        return X.ndim >= 2  # a 1-D memmap gets scikit-learn's own error
+    return (
+        not isinstance(X, np.ndarray)
+        and not sp.issparse(X)
+        and not hasattr(X, "iloc")
+        and not hasattr(X, "__array_namespace__")
+        and all(hasattr(X, name) for name in ("shape", "dtype", "__getitem__"))
+        and len(X.shape) >= 2
+    )
+
+
+def _as_rows(X, sample_ndims, out_of_core):
+    """Flatten X to rows when each sample is itself an array of ``sample_ndims`` dims.
+
+    Returns
+    -------
+    X : array-like
+        Flat rows ``(n_samples, n_values)``, or X unchanged when it was given
+        as rows (or is sparse or a DataFrame). Out-of-core data comes back as
+        :class:`~skae._streaming.OutOfCoreRows`, flattened block by block.
+    sample_shape : tuple or None
+        The shape of one sample, or None when X was given as rows.
+    """
+    if sp.issparse(X) or hasattr(X, "iloc") or _ndim(X) - 1 not in sample_ndims:
+        return X, None
+    if out_of_core:
+        return OutOfCoreRows(X), tuple(int(s) for s in X.shape[1:])
+    X = np.asarray(X)
+    return X.reshape(len(X), -1), tuple(X.shape[1:])
+
+
+def _ndim(X):
+    """Number of dimensions of X without converting array-likes that forbid it."""
+    if hasattr(X, "ndim"):
+        return X.ndim
+    if hasattr(X, "shape"):
+        return len(X.shape)
+    return np.ndim(X) if isinstance(X, (list, tuple)) else 2
 
 
 def validate_codes(estimator, Z):
@@ -54,19 +109,24 @@ def validate_codes(estimator, Z):
     return Z
 
 
+def _validate_out_of_core(estimator, X, reset):
+    """Out-of-core X as OutOfCoreRows, checked by scikit-learn on its first row.
+
+    The feature count and dtype are checked on the first row only; every
+    later read is checked for NaN and infinity as it happens.
+    """
+    if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
+        raise ValueError(
+            f"Found array with dim {len(X.shape)}. {type(estimator).__name__} expected "
+            "a 2-D array of shape (n_samples, n_features)."
+        )
+    rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
+    validate_data(estimator, rows[:1], reset=reset, dtype=[np.float64, np.float32])
+    return rows
+
+
 def validate_rows(estimator, X, reset, ensure_all_finite):
-    """X validated by scikit-learn for ``estimator``: a float array, or OutOfCoreRows."""
-    if is_out_of_core(X):
-        if not isinstance(X, OutOfCoreRows) and len(X.shape) != 2:
-            raise ValueError(
-                f"Found array with dim {len(X.shape)}. {type(estimator).__name__} expected "
-                "a 2-D array of shape (n_samples, n_features)."
-            )
-        rows = X if isinstance(X, OutOfCoreRows) else OutOfCoreRows(X)
-        # scikit-learn's checks (feature count, dtype) on the first row only;
-        # every later read is checked for NaN and infinity as it happens.
-        validate_data(estimator, rows[:1], reset=reset, dtype=[np.float64, np.float32])
-        return rows
+    """In-memory X validated by scikit-learn for ``estimator``: a dense float array."""
     threaded_check = (
         ensure_all_finite is True and isinstance(X, np.ndarray) and X.size >= THREADED_CHECK_VALUES
     )

@@ -96,12 +96,12 @@ def test_denoising_autoencoder_cleans_digits_better_than_pca(digits_split):
 
 
 def test_flip_augmentation_mirrors_about_half_of_each_batch():
-    from skae._keras.engine_keras import RowBatches
-    from skae._keras.fit_description import flip_draws
+    from skae._keras.engine_model_fit import RowBatches
+    from skae._keras.fit_description import FitData, flip_draws
 
     x = np.random.default_rng(0).random((200, 5, 4, 1)).astype(np.float32)
     original = x.copy()
-    batches = RowBatches(x, np.arange(200), 200, lambda b: (b, b), seed=3, flip_horizontal=True)
+    batches = RowBatches(FitData(x), np.arange(200), 200, seed=3, flip_horizontal=True)
     batches.on_epoch_begin()
     flipped, target = batches[0]
     assert flipped is target

@@ -277,7 +277,7 @@ def test_inference_compiles_a_bounded_number_of_programs_for_any_number_of_rows(
 
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's epoch programs")
 def test_the_short_last_batch_runs_in_the_call_of_the_full_ones(digits, monkeypatch):
-    from skae._keras import engine_jax
+    from skae._keras import engine_jax, engine_loop
 
     X = digits[0][:300]  # 270 training rows: 8 batches of 32 and one of 14
     engine_jax.PROGRAMS.clear()
@@ -287,7 +287,7 @@ def test_the_short_last_batch_runs_in_the_call_of_the_full_ones(digits, monkeypa
     # The same epochs run as separate calls (the last batch alone) train the
     # same model bit for bit.
     engine_jax.PROGRAMS.clear()
-    monkeypatch.setattr(engine_jax.Session, "joins_last_batch", False)
+    monkeypatch.setattr(engine_loop, "JOIN_LAST_BATCH", False)
     apart = AutoencoderTransformer(3, batch_size=32, **FAST).fit(X)
     (programs,) = engine_jax.PROGRAMS.entries.values()
     assert programs["train"]._cache_size() == 2
@@ -318,10 +318,10 @@ def test_the_tensorflow_epoch_function_traces_the_step_once_and_runs_every_batch
         traced.append(data)
         return looped.train_step(data)
 
-    spec = (tf.TensorSpec((None, 3), tf.float32),) * 2
-    epoch = engine_tensorflow._epoch_function(looped, step, False, spec)
+    spec = (tf.TensorSpec((None, 3), tf.float32), (), ())  # FitData.arrays(): inputs only
+    epoch = engine_tensorflow._epoch_function(looped, step, False, True, spec)
     rows = np.array([[0, 1], [2, 3]], dtype=np.int32)
-    logs = epoch((x, x), rows, np.zeros(rows.shape, dtype=bool))
+    logs = epoch((x, (), ()), rows, np.zeros(rows.shape, dtype=bool))
     assert len(traced) == 1  # one copy of the step in the graph, in the loop
     losses = [stepped.train_on_batch(x[r], x[r]) for r in rows]
     np.testing.assert_allclose(float(logs["loss"]), np.mean(losses), rtol=1e-6)
@@ -334,22 +334,22 @@ def test_the_tensorflow_epoch_function_traces_the_step_once_and_runs_every_batch
 )
 @pytest.mark.parametrize("seed", [0, 42, 300, 2**31 - 1, 2**32 - 1])
 def test_skae_glorot_uniform_gives_keras_own_values_bit_for_bit(shape, seed):
-    from skae._keras import engine
-    from skae._keras.layers import GlorotUniform
+    from skae._keras import initial_values
+    from skae._keras.initial_values import GlorotUniform
 
     expected = np.asarray(keras.initializers.GlorotUniform(seed=seed)(shape, dtype="float32"))
     drawn = np.asarray(GlorotUniform(seed=seed)(shape, dtype="float32"))
     assert drawn.dtype == np.float32 and drawn.shape == shape
     np.testing.assert_array_equal(drawn.view(np.uint32), expected.view(np.uint32))
     if keras.backend.backend() == "jax":  # drawn on the host, not by a compiled program
-        assert engine.initial_uniform(seed, shape, -0.5, 0.5) is not None
+        assert initial_values.initial_uniform(seed, shape, -0.5, 0.5) is not None
 
 
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX engine's host draws")
 def test_host_multiply_add_rounds_once_as_exact_arithmetic_would():
     from fractions import Fraction
 
-    from skae._keras.engine_jax import _fused_multiply_add
+    from skae._keras.initial_values import _fused_multiply_add
 
     def rounded_to_float32(exact):
         near = np.float32(float(exact))
@@ -383,13 +383,13 @@ def test_host_multiply_add_rounds_once_as_exact_arithmetic_would():
 def test_another_jax_generator_setting_leaves_the_draw_to_keras():
     import jax
 
-    from skae._keras import engine
-    from skae._keras.layers import GlorotUniform
+    from skae._keras import initial_values
+    from skae._keras.initial_values import GlorotUniform
 
     before = jax.config.jax_threefry_partitionable
     jax.config.update("jax_threefry_partitionable", False)
     try:
-        assert engine.initial_uniform(7, (16, 4), -0.5, 0.5) is None
+        assert initial_values.initial_uniform(7, (16, 4), -0.5, 0.5) is None
         expected = np.asarray(keras.initializers.GlorotUniform(seed=7)((16, 4), dtype="float32"))
         drawn = np.asarray(GlorotUniform(seed=7)((16, 4), dtype="float32"))
     finally:
@@ -398,7 +398,7 @@ def test_another_jax_generator_setting_leaves_the_draw_to_keras():
 
 
 def test_skae_zeros_and_adam_are_keras_own_values_and_updates():
-    from skae._keras.layers import Adam, Zeros
+    from skae._keras.initial_values import Adam, Zeros
 
     for dtype in ("float32", "int32"):
         zeros = np.asarray(Zeros()((3, 4), dtype))
@@ -424,7 +424,7 @@ def test_skae_zeros_and_adam_are_keras_own_values_and_updates():
 
 def test_optimizer_adam_resolves_to_skae_adam_whose_slots_start_from_skae_zeros(monkeypatch):
     from skae._keras import builders
-    from skae._keras.layers import Adam, Zeros
+    from skae._keras.initial_values import Adam, Zeros
 
     optimizer = builders.resolve_optimizer("adam", 0.005)
     assert type(optimizer) is Adam
@@ -441,3 +441,48 @@ def test_optimizer_adam_resolves_to_skae_adam_whose_slots_start_from_skae_zeros(
     weights = [keras.Variable(np.ones((3, 2), "float32")), keras.Variable(np.ones(2, "float32"))]
     optimizer.build(weights)
     assert sorted(made) == sorted([(3, 2), (3, 2), (2,), (2,)])  # momentum and velocity each
+
+
+def _weighted_dense():
+    return AutoencoderTransformer(3, hidden_layer_sizes=(8,), epochs=3, random_state=0)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the Model.fit fallback, checked on TensorFlow"
+)
+@pytest.mark.parametrize("case", ["weighted dense", "sequence with a forecast", "imputer"])
+def test_the_model_fit_fallback_trains_as_the_compiled_engine(case, monkeypatch, digits):
+    """Other backends run Model.fit on the same batches (engine_model_fit): the
+    same model up to float32 rounding of the differently compiled steps."""
+    from skae import AutoencoderImputer, SequenceAutoencoder, make_windows
+    from skae._keras import engine, engine_model_fit
+
+    X = digits[0][:200]
+    fit_args, make = (X,), _weighted_dense
+    kwargs = {"sample_weight": np.linspace(0.5, 2.0, len(X))}
+    if case == "sequence with a forecast":
+        windows, future = make_windows(np.sin(np.arange(200) / 4.0), window=8, n_future=2)
+        fit_args, kwargs = (windows, future), {}
+
+        def make():
+            return SequenceAutoencoder(2, units=4, n_future=2, epochs=3, random_state=0)
+
+    elif case == "imputer":
+        holes = X.copy()
+        holes[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+        fit_args, kwargs = (holes,), {}
+
+        def make():
+            return AutoencoderImputer(
+                n_components=3, hidden_layer_sizes=(8,), epochs=3, random_state=0
+            )
+
+    compiled = make().fit(*fit_args, **kwargs)
+    monkeypatch.setattr(engine, "_backend_module", lambda: engine_model_fit)
+    fallback = make().fit(*fit_args, **kwargs)
+    losses = [getattr(m, "autoencoder_", m).history_["loss"] for m in (fallback, compiled)]
+    assert len(losses[0]) == len(losses[1])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    expected = compiled.transform(fit_args[0])
+    scale = np.sqrt(np.mean(expected**2))
+    np.testing.assert_allclose(fallback.transform(fit_args[0]), expected, atol=1e-4 * scale)

@@ -184,7 +184,7 @@ def test_the_saved_reference_holds_under_another_instruction_set(tmp_path):
 @saved_outputs
 def test_the_tolerance_still_catches_a_changed_fit(change, monkeypatch):
     """A one-line change in what a fit trains fails the saved-output check."""
-    from skae._keras import fit_description, layers
+    from skae._keras import fit_description, initial_values
 
     unchanged = first_run("dense")  # before the change, for the check below
 
@@ -194,14 +194,14 @@ def test_the_tolerance_still_catches_a_changed_fit(change, monkeypatch):
             fit_description, "epoch_order", lambda rows, seed, epoch: order(rows, seed, epoch + 1)
         )
     else:
-        draw = layers.GlorotUniform.__call__
+        draw = initial_values.GlorotUniform.__call__
 
         def nudged(self, shape, dtype=None):
             values = np.array(draw(self, shape, dtype))
             values.flat[0] *= 1.001
             return values
 
-        monkeypatch.setattr(layers.GlorotUniform, "__call__", nudged)
+        monkeypatch.setattr(initial_values.GlorotUniform, "__call__", nudged)
     changed = run_case("dense")
     with np.load(REFERENCE) as saved:
         assert_close_to_reference(unchanged, saved, "dense")

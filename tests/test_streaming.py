@@ -13,7 +13,8 @@ from skae import (
     VAETransformer,
     _streaming,
 )
-from skae._streaming import OutOfCoreRows, is_out_of_core
+from skae._streaming import OutOfCoreRows
+from skae._validation import is_out_of_core
 
 FAST = dict(hidden_layer_sizes=(16,), epochs=3, batch_size=64, random_state=0)
 

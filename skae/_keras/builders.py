@@ -1,7 +1,7 @@
 """Functions that return Keras models: encoders, decoders and their composition."""
 
 from . import import_keras
-from .layers import Adam, GlorotUniform, Zeros
+from .initial_values import Adam, GlorotUniform, Zeros
 
 keras = import_keras()
 
@@ -104,17 +104,16 @@ def dense_networks(
     model gets the posterior's heads on top (:func:`variational_heads`).
     """
     sizes = tuple(hidden_layer_sizes)
-    if encoder is None:
-        encoder = dense_encoder(n_features, n_components, sizes, activation, seed, variational)
-    else:
-        encoder = _encoder_from(encoder, (n_features,), n_components, seed, variational)
-    if decoder is None:
-        decoder = dense_decoder(
-            n_components, n_features, sizes, activation, output_activation, seed
-        )
-    else:
-        decoder = _decoder_from(decoder, n_components, (n_features,))
-    return {"encoder": encoder, "decoder": decoder}
+    return _encoder_and_decoder(
+        encoder,
+        decoder,
+        lambda: dense_encoder(n_features, n_components, sizes, activation, seed, variational),
+        lambda: dense_decoder(n_components, n_features, sizes, activation, output_activation, seed),
+        (n_features,),
+        n_components,
+        seed,
+        variational,
+    )
 
 
 def conv_networks(
@@ -140,17 +139,18 @@ def conv_networks(
         seed=seed,
     )
     image_shape = tuple(image_shape)
-    if encoder is None:
-        encoder = conv_encoder(image_shape, n_components, variational=variational, **common)
-    else:
-        encoder = _encoder_from(encoder, image_shape, n_components, seed, variational)
-    if decoder is None:
-        decoder = conv_decoder(
+    return _encoder_and_decoder(
+        encoder,
+        decoder,
+        lambda: conv_encoder(image_shape, n_components, variational=variational, **common),
+        lambda: conv_decoder(
             n_components, image_shape, output_activation=output_activation, **common
-        )
-    else:
-        decoder = _decoder_from(decoder, n_components, image_shape)
-    return {"encoder": encoder, "decoder": decoder}
+        ),
+        image_shape,
+        n_components,
+        seed,
+        variational,
+    )
 
 
 def sequence_networks(
@@ -171,10 +171,6 @@ def sequence_networks(
     timesteps, n_features = sequence_shape
     sizes = tuple(hidden_layer_sizes)
     common = dict(units=units, cell=cell, hidden_layer_sizes=sizes, activation=activation)
-    if encoder is None:
-        encoder = sequence_encoder(sequence_shape, n_components, seed=seed, **common)
-    else:
-        encoder = _encoder_from(encoder, tuple(sequence_shape), n_components, seed, False)
 
     def steps_decoder(n_steps, seed, name):
         return sequence_decoder(
@@ -182,11 +178,15 @@ def sequence_networks(
             seed=seed, name=name, **common,
         )  # fmt: skip
 
-    if decoder is None:
-        decoder = steps_decoder(timesteps, seed, "decoder")
-    else:
-        decoder = _decoder_from(decoder, n_components, tuple(sequence_shape))
-    networks = {"encoder": encoder, "decoder": decoder}
+    networks = _encoder_and_decoder(
+        encoder,
+        decoder,
+        lambda: sequence_encoder(sequence_shape, n_components, seed=seed, **common),
+        lambda: steps_decoder(timesteps, seed, "decoder"),
+        tuple(sequence_shape),
+        n_components,
+        seed,
+    )
     if n_future > 0:
         networks["future_decoder"] = steps_decoder(n_future, seed + 1000, "future_decoder")
     return networks
@@ -346,6 +346,23 @@ def user_network(name, function, args, input_shape, output_shape):
             f"{tuple(output_shape)}, but its output has shape {actual}."
         )
     return keras.Model(inputs, outputs, name=name)
+
+
+def _encoder_and_decoder(
+    encoder, decoder, built_in_encoder, built_in_decoder, sample_shape, n_components, seed,
+    variational=False,
+):  # fmt: skip
+    """``{"encoder", "decoder"}``: the user's functions' networks where given
+    (:func:`user_network`), else the built-in ones (``built_in_*()``)."""
+    if encoder is None:
+        encoder = built_in_encoder()
+    else:
+        encoder = _encoder_from(encoder, sample_shape, n_components, seed, variational)
+    if decoder is None:
+        decoder = built_in_decoder()
+    else:
+        decoder = _decoder_from(decoder, n_components, sample_shape)
+    return {"encoder": encoder, "decoder": decoder}
 
 
 def _encoder_from(function, input_shape, n_components, seed, variational):

@@ -4,16 +4,23 @@ Separation of concerns:
 
 - The estimator (:class:`skae.BaseAutoencoder`) owns the data: validation,
   scaling, targets, the train / validation split, and the networks; it
-  describes one fit as a :class:`~skae._keras.fit_description.FitDescription`.
+  describes one fit as a :class:`~skae._keras.fit_description.FitDescription`
+  whose data are row-aligned arrays (:class:`~skae._keras.fit_description.FitData`).
 - :mod:`skae._keras.fit_description` owns the batch order, a pure function
-  of ``(seed, epoch)`` shared by every backend.
-- This module owns what is the same on every backend: the callbacks that
-  every fit gets (early stopping with best weights, TensorBoard, the
-  non-finite-loss stop, the user's copies) and the choice of backend module.
-- One module per backend owns the loop: :mod:`~skae._keras.engine_jax`
-  compiles whole epochs (``jax.lax.scan`` over the epoch's batches, data on
-  the device); :mod:`~skae._keras.engine_keras` runs ``Model.fit`` with a
-  whole epoch per execution (TensorFlow, and any other backend).
+  of ``(seed, epoch)`` shared by every backend, and
+  :mod:`skae._keras.batches` the composition of a batch from the arrays,
+  inside the compiled step.
+- This module (the front) owns what is the same on every backend: the
+  callbacks that the description asks for (early stopping with best
+  weights, TensorBoard, the non-finite-loss stop, the user's copies) and the
+  choice of backend module.
+- :mod:`~skae._keras.engine_loop` runs the epochs on a *session*, the
+  contract (:class:`~skae._keras.engine_loop.Session`) that one module per
+  backend implements: :mod:`~skae._keras.engine_jax` compiles whole epochs
+  (``jax.lax.scan`` over the epoch's batches, data on the device),
+  :mod:`~skae._keras.engine_tensorflow` runs them in one ``tf.function``;
+  other backends fall back on ``Model.fit``
+  (:mod:`~skae._keras.engine_model_fit`).
 
 Callbacks run at epoch granularity: ``on_epoch_begin`` / ``on_epoch_end``
 as in ``Model.fit``; the batch-level hooks are called once per compiled call,
@@ -28,11 +35,11 @@ import copy
 import numpy as np
 
 from . import import_keras
-from .fit_description import FitDescription
+from .fit_description import FitData, FitDescription
 
 keras = import_keras()
 
-__all__ = ["FitDescription", "fit_callbacks", "initial_uniform", "predict", "train"]
+__all__ = ["FitData", "FitDescription", "fit_callbacks", "predict", "train"]
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -44,27 +51,25 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def fit_callbacks(
-    *, early_stopping, n_iter_no_change, start_from_epoch, validating, log_dir, user_callbacks
-):
-    """Every fit's callbacks, then copies of the user's.
+def fit_callbacks(fit):
+    """Every fit's callbacks as ``fit`` asks for them, then copies of the user's.
 
     The user's callbacks are copied: Keras writes the model onto each, and
     objects passed as a parameter must not change.
     """
     callbacks = [StopOnNonFiniteLoss()]
-    if early_stopping:
+    if fit.early_stopping:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss" if validating else "loss",
-                patience=n_iter_no_change,
+                monitor="val_loss" if len(fit.val_rows) else "loss",
+                patience=fit.n_iter_no_change,
                 restore_best_weights=True,
-                start_from_epoch=start_from_epoch,
+                start_from_epoch=fit.early_stopping_start,
             )
         )
-    if log_dir is not None:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=log_dir))
-    return callbacks + [copy.copy(callback) for callback in user_callbacks or ()]
+    if fit.log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=fit.log_dir))
+    return callbacks + [copy.copy(callback) for callback in fit.callbacks or ()]
 
 
 def _backend_module():
@@ -77,9 +82,9 @@ def _backend_module():
         from . import engine_tensorflow
 
         return engine_tensorflow
-    from . import engine_keras
+    from . import engine_model_fit
 
-    return engine_keras
+    return engine_model_fit
 
 
 def train(fit):
@@ -93,7 +98,7 @@ def train(fit):
         The optimizer's variables at the end, to continue from
         (``FitDescription.optimizer_state``).
     """
-    return _backend_module().train(fit)
+    return _backend_module().train(fit, fit_callbacks(fit))
 
 
 def predict(model, X, prepare, scaling=None):
@@ -105,24 +110,4 @@ def predict(model, X, prepare, scaling=None):
     otherwise - the same float32 arithmetic either way. A model with several
     outputs gives a tuple of arrays.
     """
-    module = _backend_module()
-    if scaling is None:
-        return module.predict(model, X, prepare)
-    if getattr(module, "SCALES_INSIDE_PREDICT", False):
-        return module.predict(model, X, prepare, scaling)
-    offset, factor = scaling
-    return module.predict(model, X, lambda chunk: (prepare(chunk) - offset) * factor)
-
-
-def initial_uniform(seed, shape, minval, maxval):
-    """Keras' float32 uniform draw for an integer ``seed``, computed on the host,
-    or None where the backend draws it itself (see ``engine_jax.initial_uniform``)."""
-    draw = getattr(_backend_module(), "initial_uniform", None)
-    return None if draw is None else draw(seed, shape, minval, maxval)
-
-
-def initial_zeros(shape, dtype):
-    """Zeros of a float ``dtype`` made on the host, or None where the backend
-    makes them itself (see ``engine_jax.initial_zeros``)."""
-    make = getattr(_backend_module(), "initial_zeros", None)
-    return None if make is None else make(shape, dtype)
+    return _backend_module().predict(model, X, prepare, scaling)

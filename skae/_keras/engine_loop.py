@@ -1,128 +1,173 @@
-"""The epoch loop every compiled backend shares, and the cache of compiled programs.
+"""The epoch loop every compiled backend shares, the session contract, and the program cache.
 
-A backend module (:mod:`~skae._keras.engine_jax`,
-:mod:`~skae._keras.engine_tensorflow`) provides a *session*: the fit's state
-on that backend and its compiled programs, with these operations -
-``run(kind, data, rows, flips)`` runs the batches ``rows`` (shape
-``(n_batches, batch_size)``) of one call (a session whose
-``joins_last_batch`` is true also takes ``last=(rows, flips)``, one shorter
-batch run after them in the same call), ``write(model)`` / ``read(model)``
-move the weights between the session and the estimator's model (``read``
-also takes the optimizer's learning rate, which a callback may change), and
-``optimizer_state()`` hands back the optimizer's variables as arrays (a
-session starts from ``fit.optimizer_state`` when given, see
-:func:`restore_optimizer`); ``close()``, where a session has it, ends
-it. A session builds what it needs of the (compiled) model. This module
-runs the epochs: batch order, grouping of batches into calls, reading
-out-of-core chunks, callbacks, history. It imports no backend.
+Separation of concerns:
+
+- :mod:`~skae._keras.fit_description` says what a fit is (its data as
+  row-aligned arrays, its batch order); :mod:`~skae._keras.batches` composes
+  a batch from the arrays, inside the compiled step.
+- :mod:`~skae._keras.engine` (the front) builds the callbacks and picks the
+  backend module.
+- This module runs the epochs: batch order, grouping of batches into calls,
+  reading out-of-core chunks, callbacks, history. It imports no backend.
+- A backend module (:mod:`~skae._keras.engine_jax`,
+  :mod:`~skae._keras.engine_tensorflow`) provides a :class:`Session`: the
+  fit's state on that backend and its compiled programs.
 """
 
 import collections
 import json
+import math
 import threading
 import types
+import weakref
+from typing import Protocol
 
 import numpy as np
 
-from . import tensorflow_not_imported_for_configs
-from .fit_description import epoch_batches, flip_draws
+from . import batches, import_keras, tensorflow_not_imported_for_configs
+from .fit_description import FitData, FitDescription, epoch_batches, flip_draws
 
-# In-memory training data (inputs and targets) up to this size lives on the
-# device for the whole fit; above it, chunks of batches are sent per call.
+# In-memory training data up to this size lives on the device for the whole
+# fit; above it, chunks of batches are sent per call.
 DEVICE_BUDGET_BYTES = 1 << 30
 # Bytes of rows per call when the data is sent in chunks.
 CHUNK_BYTES = 64 << 20
+# Where the data is on the device, an epoch's short last batch runs in the
+# call of its full batches (``Session.run``'s ``last``): one compiled program
+# to build instead of two.
+JOIN_LAST_BATCH = True
 
 
-def run(fit, keras, session_class, leaves):
+class Session(Protocol):
+    """A fit's state on one backend and its compiled programs: what the loop needs.
+
+    Made with the fit's :class:`~skae._keras.fit_description.FitDescription`
+    (after ``fit.model`` is compiled) and ``probe``, its first training
+    batch in NumPy; it builds what it needs of the model and starts the
+    optimizer from ``fit.optimizer_state`` where given (see
+    :func:`restore_optimizer`). ``data`` below is the fit's
+    :class:`~skae._keras.fit_description.FitData` (or a chunk of its rows),
+    as :meth:`put` made it.
+    """
+
+    def __init__(self, fit: FitDescription, probe: tuple) -> None: ...
+
+    def put(self, arrays: tuple) -> tuple:
+        """The arrays where the compiled programs read them (the device)."""
+
+    def reset_metrics(self) -> None:
+        """Start the running means of the losses and metrics anew (each epoch)."""
+
+    def run(
+        self,
+        kind: str,
+        data: tuple,
+        rows: np.ndarray,
+        flips: np.ndarray | None,
+        last: tuple | None = None,
+    ) -> dict:
+        """Run batches ``rows`` (int32, shape ``(n_batches, batch_size)``) of ``data``.
+
+        ``kind`` is ``"train"`` or ``"test"``; ``flips`` (bool, the shape of
+        ``rows``) mirrors images where the fit flips; ``last``, where given,
+        is ``(rows, flips)`` of one shorter batch run after them. Returns
+        the running logs after the last batch.
+        """
+
+    def read(self, model) -> None:
+        """Take the weights and the optimizer's learning rate from ``model``."""
+
+    def write(self, model) -> None:
+        """Put the trained weights into ``model``."""
+
+    def optimizer_state(self) -> list:
+        """The optimizer's variables, as arrays."""
+
+    def close(self) -> None:
+        """End the session (on an error too)."""
+
+
+def run(fit, session_class, callbacks):
     """Train ``fit.model`` as ``fit`` describes, with a session of ``session_class``.
 
-    ``leaves(tree)`` lists the arrays of a (nested) batch. Returns the history
-    and the optimizer's final state. The session's ``close()``, where it has
-    one, runs when the fit ends, on an error too.
+    ``callbacks`` are all of the fit's callbacks (the front's
+    :func:`~skae._keras.engine.fit_callbacks`). Returns the history and the
+    optimizer's final state.
     """
+    keras = import_keras()
     model = fit.model
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
-    probe = fit.make_batch(fit.data[fit.train_rows[: fit.batch_size]])
+    first = fit.train_rows[: fit.batch_size]
+    probe = batches.compose(rows_of(fit.data, first), np.arange(len(first)), xp=np)
     session = session_class(fit, probe)
     try:
-        return _epochs(fit, keras, session, leaves, probe)
+        data = fit.data
+        size = row_bytes(data)
+        in_memory = all(isinstance(array, np.ndarray) for array in leaves(data))
+        on_device = in_memory and size * len(data.inputs) <= DEVICE_BUDGET_BYTES
+        device_data = session.put(data) if on_device else None
+        per_call = None if on_device else max(1, int(CHUNK_BYTES // (size * fit.batch_size)))
+
+        # Last, as in Model.fit: what the other callbacks add to the logs (a
+        # scheduler's learning rate) is recorded too.
+        recorder = keras.callbacks.History()
+        callback_list = keras.callbacks.CallbackList(
+            [*callbacks, recorder],
+            add_progbar=fit.verbose != 0,
+            verbose=fit.verbose,
+            epochs=fit.initial_epoch + fit.epochs,
+            steps=fit.steps_per_epoch,
+            model=model,
+        )
+        model.stop_training = False
+        logs = {}
+        callback_list.on_train_begin()
+        for epoch in range(fit.initial_epoch, fit.initial_epoch + fit.epochs):
+            callback_list.on_epoch_begin(epoch)
+            callback_list.on_train_batch_begin(0)
+            # The callbacks may have changed the weights or the learning rate
+            # (LearningRateScheduler, ReduceLROnPlateau): the session follows them.
+            session.read(model)
+            train_batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
+            flips = None
+            if fit.flip_horizontal:
+                flips = [
+                    flip_draws(fit.seed, epoch, i, len(b)) for i, b in enumerate(train_batches)
+                ]
+            logs = _epoch(session, "train", fit, train_batches, flips, device_data, per_call)
+            session.write(model)
+            callback_list.on_train_batch_end(fit.steps_per_epoch - 1, logs)
+            if len(fit.val_rows):
+                val_batches = epoch_batches(fit.val_rows, fit.batch_size)
+                val_logs = _epoch(session, "test", fit, val_batches, None, device_data, per_call)
+                logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return recorder.history, session.optimizer_state()
     finally:
-        getattr(session, "close", lambda: None)()
+        session.close()
 
 
-def _epochs(fit, keras, session, leaves, probe):
-    """The epochs of :func:`run`, on a started session."""
-    model = fit.model
-    row_bytes = sum(np.asarray(a).nbytes for a in leaves(probe)) / len(leaves(probe)[0])
-    on_device = isinstance(fit.data, np.ndarray) and row_bytes * len(fit.data) <= (
-        DEVICE_BUDGET_BYTES
-    )
-    device_data = session.put(fit.make_batch(fit.data)) if on_device else None
-    per_call = None if on_device else max(1, int(CHUNK_BYTES // (row_bytes * fit.batch_size)))
+def _epoch(session, kind, fit, epoch_rows, flips, device_data, per_call):
+    """Run one epoch's epoch_rows: runs of full epoch_rows per call, a short last one alone.
 
-    # Last, as in Model.fit: what the other callbacks add to the logs (a
-    # scheduler's learning rate) is recorded too.
-    recorder = keras.callbacks.History()
-    callbacks = keras.callbacks.CallbackList(
-        [*fit.callbacks, recorder],
-        add_progbar=fit.verbose != 0,
-        verbose=fit.verbose,
-        epochs=fit.initial_epoch + fit.epochs,
-        steps=fit.steps_per_epoch,
-        model=model,
-    )
-    model.stop_training = False
-    logs = {}
-    callbacks.on_train_begin()
-    for epoch in range(fit.initial_epoch, fit.initial_epoch + fit.epochs):
-        callbacks.on_epoch_begin(epoch)
-        callbacks.on_train_batch_begin(0)
-        # The callbacks may have changed the weights or the learning rate
-        # (LearningRateScheduler, ReduceLROnPlateau): the session follows them.
-        session.read(model)
-        batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
-        flips = None
-        if fit.flip_horizontal:
-            flips = [flip_draws(fit.seed, epoch, i, len(b)) for i, b in enumerate(batches)]
-        logs = _epoch(session, "train", fit, batches, flips, device_data, per_call)
-        session.write(model)
-        callbacks.on_train_batch_end(fit.steps_per_epoch - 1, logs)
-        if len(fit.val_rows):
-            val_batches = epoch_batches(fit.val_rows, fit.batch_size)
-            val_logs = _epoch(session, "test", fit, val_batches, None, device_data, per_call)
-            logs.update({f"val_{name}": value for name, value in val_logs.items()})
-        callbacks.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
-    callbacks.on_train_end(logs)
-    return recorder.history, session.optimizer_state()
-
-
-def _epoch(session, kind, fit, batches, flips, device_data, per_call):
-    """Run one epoch's batches: runs of full batches per call, a short last one alone.
-
-    Where the data is on the device and the session can (``joins_last_batch``),
-    the short last batch runs in the call of the full ones: one compiled
-    program to build instead of two. Metrics carry over from call to call
-    within the epoch, so the logs of the last call are the epoch's (Keras'
-    running means).
+    Where the data is on the device (and :data:`JOIN_LAST_BATCH`), the short
+    last batch runs in the call of the full ones. Metrics carry over from
+    call to call within the epoch, so the logs of the last call are the
+    epoch's (Keras' running means).
     """
     session.reset_metrics()
-    full = [b for b in batches if len(b) == fit.batch_size]
-    short = len(full) < len(batches)
-    joined = (
-        short
-        and len(full) > 0
-        and device_data is not None
-        and getattr(session, "joins_last_batch", False)
-    )
+    full = [b for b in epoch_rows if len(b) == fit.batch_size]
+    short = len(full) < len(epoch_rows)
+    joined = short and len(full) > 0 and device_data is not None and JOIN_LAST_BATCH
     groups = []
     step = per_call or len(full) or 1
     for start in range(0, len(full), step):
         groups.append((start, full[start : start + step]))
     if short and not joined:
-        groups.append((len(batches) - 1, batches[-1:]))
+        groups.append((len(epoch_rows) - 1, epoch_rows[-1:]))
     logs = None
     for start, group in groups:
         rows = np.stack(group).astype(np.int32)
@@ -130,14 +175,33 @@ def _epoch(session, kind, fit, batches, flips, device_data, per_call):
         if device_data is not None:
             data = device_data
         else:  # read this chunk's rows and send them for this call only
-            data = session.put(fit.make_batch(fit.data[np.concatenate(group)]))
+            data = session.put(rows_of(fit.data, np.concatenate(group)))
             rows = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+        last = None
         if joined and start + len(group) == len(full):
-            last = (np.asarray(batches[-1], dtype=np.int32), None if flips is None else flips[-1])
-            logs = session.run(kind, data, rows, group_flips, last=last)
-        else:
-            logs = session.run(kind, data, rows, group_flips)
+            last_flips = None if flips is None else flips[-1]
+            last = (np.asarray(epoch_rows[-1], dtype=np.int32), last_flips)
+        logs = session.run(kind, data, rows, group_flips, last)
     return {name: float(np.asarray(value)) for name, value in logs.items()}
+
+
+def leaves(data):
+    """The arrays of a :class:`FitData`, flat: inputs, targets, weights."""
+    return [data.inputs, *data.targets, *data.sample_weight]
+
+
+def rows_of(data, rows):
+    """The :class:`FitData` of these rows only, read into memory."""
+    return FitData(
+        np.asarray(data.inputs[rows]),
+        tuple(np.asarray(target[rows]) for target in data.targets),
+        tuple(np.asarray(weights[rows]) for weights in data.sample_weight),
+    )
+
+
+def row_bytes(data):
+    """Bytes of one row of all the arrays of a :class:`FitData`."""
+    return sum(np.dtype(a.dtype).itemsize * math.prod(a.shape[1:]) for a in leaves(data))
 
 
 def learning_rate_position(variables):
@@ -232,6 +296,25 @@ _INITIAL_VALUE_KEYS = {
     "moving_variance_initializer",
     "seed",
 }
+
+
+_INFERENCE_KEYS = weakref.WeakKeyDictionary()
+
+
+def inference_key(model):
+    """The program cache's key for ``model``'s inference program, found once per model.
+
+    Kept beside the model, not on it (no attribute of skae's on a Keras
+    object), and the key only: the program, which holds a model, stays in
+    the bounded cache. A model that cannot describe itself gets a key of its
+    own, which lives while it does: the cached program holds the model, so
+    the key cannot be reused by another while the entry exists.
+    """
+    key = _INFERENCE_KEYS.get(model)
+    if key is None:
+        key = architecture(model, "infer") or f"model {id(model)}"
+        _INFERENCE_KEYS[model] = key
+    return key
 
 
 def architecture(model, *extra):

@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from . import engine_loop, import_keras
+from . import batches, engine_loop, import_keras
 
 keras = import_keras()
 
@@ -30,9 +30,9 @@ PROGRAMS = engine_loop.ProgramCache(16)
 PREDICT_CHUNK = 4096
 
 
-def train(fit):
-    """Run ``fit``; return its history."""
-    return engine_loop.run(fit, keras, Session, tf.nest.flatten)
+def train(fit, callbacks):
+    """Run ``fit`` with ``callbacks``; return its history and the optimizer's state."""
+    return engine_loop.run(fit, Session, callbacks)
 
 
 class Worker:
@@ -48,22 +48,25 @@ class Worker:
         self.model = model
         self.initial_optimizer = [v.numpy() for v in model.optimizer.variables]
         data_spec = tf.nest.map_structure(
-            lambda a: tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)),
-            probe,
+            lambda a: tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(np.dtype(a.dtype))),
+            fit.data,
         )
+        per_output = fit.loss is not None
         self.programs = {
-            "train": _epoch_function(model, model.train_step, fit.flip_horizontal, data_spec),
-            "test": _epoch_function(model, model.test_step, False, data_spec),
+            "train": _epoch_function(
+                model, model.train_step, fit.flip_horizontal, per_output, data_spec
+            ),
+            "test": _epoch_function(model, model.test_step, False, per_output, data_spec),
         }
 
 
-class Session:
+class Session(engine_loop.Session):
     """A fit on a worker: its weights and optimizer state live in the worker's variables."""
 
     def __init__(self, fit, probe):
-        batch_spec = [(np.shape(a)[1:], np.asarray(a).dtype.str) for a in tf.nest.flatten(probe)]
+        array_spec = [(a.shape[1:], np.dtype(a.dtype).str) for a in tf.nest.flatten(fit.data)]
         key = engine_loop.architecture(
-            fit.model, "train", fit.model.loss, fit.flip_horizontal, batch_spec
+            fit.model, "train", fit.model.loss, fit.flip_horizontal, array_spec
         )
         self.idle = None if key is None else PROGRAMS.get(key, IdleWorkers)
         self.worker = None if self.idle is None else self.idle.take(lambda: _worker(fit, probe))
@@ -86,22 +89,21 @@ class Session:
             ),
         )
 
-    def put(self, tree):
-        return tf.nest.map_structure(tf.convert_to_tensor, tree)
+    def put(self, arrays):
+        return tf.nest.map_structure(tf.convert_to_tensor, arrays)
 
     def reset_metrics(self):
         self.worker.model.reset_metrics()
 
-    def run(self, kind, data, rows, flips):
-        if flips is None:
-            flips = np.zeros(rows.shape, dtype=bool)
-        return self.worker.programs[kind](data, tf.convert_to_tensor(rows), flips)
-
-    def write(self, model):
-        worker = self.worker.model
-        if worker is not model:
-            _assign(model.trainable_variables, worker.trainable_variables)
-            _assign(model.non_trainable_variables, worker.non_trainable_variables)
+    def run(self, kind, data, rows, flips, last=None):
+        program = self.worker.programs[kind]
+        logs = program(data, tf.convert_to_tensor(rows), _flips(flips, rows.shape))
+        if last is not None:  # the short last batch: a second call of the same function
+            last_rows, last_flips = last
+            last_rows = np.asarray(last_rows)[None]
+            flips = None if last_flips is None else np.asarray(last_flips)[None]
+            logs = program(data, tf.convert_to_tensor(last_rows), _flips(flips, last_rows.shape))
+        return logs
 
     def read(self, model):
         worker = self.worker.model
@@ -114,6 +116,12 @@ class Session:
             if theirs is not None and mine is not None:
                 worker.optimizer.variables[mine].assign(model.optimizer.variables[theirs])
 
+    def write(self, model):
+        worker = self.worker.model
+        if worker is not model:
+            _assign(model.trainable_variables, worker.trainable_variables)
+            _assign(model.non_trainable_variables, worker.non_trainable_variables)
+
     def optimizer_state(self):
         return [v.numpy() for v in self.worker.model.optimizer.variables]
 
@@ -121,6 +129,10 @@ class Session:
         if self.idle is not None:
             self.idle.give_back(self.worker)
             self.idle = None
+
+
+def _flips(flips, shape):
+    return np.zeros(shape, dtype=bool) if flips is None else flips
 
 
 class IdleWorkers:
@@ -161,26 +173,22 @@ def _worker(fit, probe):
     return Worker(fit, probe, copy)
 
 
-def _epoch_function(model, step, flip_horizontal, data_spec):
+def _epoch_function(model, step, flip_horizontal, weights_per_output, data_spec):
     """``(data, rows, flips) -> logs``: ``step`` over each row of ``rows``, in one graph.
 
     Traced once, for any number of rows and batches (the signature leaves
     them free): the same graph for every fit on the worker, so a fit's result
     does not depend on which fits ran before it. ``step`` is traced once, in
     the loop's body: the loop starts from ``model``'s metric results, which
-    have the structure of a step's logs (Keras' steps return them).
+    have the structure of a step's logs (Keras' steps return them). Each
+    batch is composed from ``data``, the fit's :class:`FitData`
+    (:func:`~skae._keras.batches.compose`).
     """
-
-    def batch(data, rows, flips, i):
-        batch = tf.nest.map_structure(lambda a: tf.gather(a, rows[i]), data)
-        if flip_horizontal:
-            x = tf.where(flips[i][:, None, None, None], tf.reverse(batch[0], axis=[2]), batch[0])
-            batch = (x, x, *batch[2:])
-        return batch
 
     def epoch(data, rows, flips):
         def body(i, logs):
-            return i + 1, step(batch(data, rows, flips, i))
+            flip = flips[i] if flip_horizontal else None
+            return i + 1, step(batches.compose(data, rows[i], flip, weights_per_output))
 
         n_batches = tf.shape(rows)[0]
         start = (tf.constant(0), model.get_metrics_result())
@@ -213,16 +221,21 @@ def _assign(variables, values):
         variable.assign(value)
 
 
-def predict(model, X, prepare):
+def predict(model, X, prepare, scaling=None):
     """``model`` applied to ``prepare(X[chunk])``, :data:`PREDICT_CHUNK` rows at a time.
 
     One traced inference function per architecture, the weights its
     arguments, with a free batch size: any number of rows runs without
     retracing, and a one-row call costs well under a millisecond
-    (``Model.predict`` sets up a data pipeline first). A model with several
-    outputs gives a tuple of arrays.
+    (``Model.predict`` sets up a data pipeline first). ``scaling``
+    ``(offset, factor)``, where given, maps each chunk to ``(x - offset) *
+    factor`` on the host, in float32. A model with several outputs gives a
+    tuple of arrays.
     """
     infer = _inference_call(model)
+    if scaling is not None:
+        offset, factor = scaling
+        prepare = _scaled(prepare, offset, factor)
     chunks = [
         tf.nest.map_structure(np.asarray, infer(prepare(X[start : start + PREDICT_CHUNK])))
         for start in range(0, len(X), PREDICT_CHUNK)
@@ -230,31 +243,32 @@ def predict(model, X, prepare):
     return engine_loop.concatenate_outputs(chunks)
 
 
+def _scaled(prepare, offset, factor):
+    return lambda chunk: (prepare(chunk) - offset) * factor
+
+
 def _inference_call(model):
     """``x -> model(x)`` at inference, with the model's current weights."""
     if not getattr(model, "inputs", None):  # subclassed: no input shape to sign with
         return model.predict_on_batch
-    function = getattr(model, "_skae_inference", None)
-    if function is None:
 
-        def build():
-            def infer(trainable, non_trainable, x):
-                outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-                return outputs
+    def build():
+        def infer(trainable, non_trainable, x):
+            outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+            return outputs
 
-            def spec(variable):
-                return tf.TensorSpec(variable.shape, variable.dtype)
+        def spec(variable):
+            return tf.TensorSpec(variable.shape, variable.dtype)
 
-            signature = [
-                [spec(v) for v in model.trainable_variables],
-                [spec(v) for v in model.non_trainable_variables],
-                tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32),
-            ]
-            # Traced once per architecture, for any number of rows.
-            return _traced_once(tf.function(infer, input_signature=signature, autograph=False))
+        signature = [
+            [spec(v) for v in model.trainable_variables],
+            [spec(v) for v in model.non_trainable_variables],
+            tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32),
+        ]
+        # Traced once per architecture, for any number of rows.
+        return _traced_once(tf.function(infer, input_signature=signature, autograph=False))
 
-        function = PROGRAMS.get(engine_loop.architecture(model, "infer"), build)
-        model._skae_inference = function
+    function = PROGRAMS.get(engine_loop.inference_key(model), build)
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
     return lambda x: function(trainable, non_trainable, tf.convert_to_tensor(x, tf.float32))

@@ -1,16 +1,46 @@
-"""What a fit is, and the order of its batches: below every engine module.
+"""What a fit is, its data, and the order of its batches: below every engine module.
 
-:class:`FitDescription` says what to train, on what, for how long; the
-engine (:mod:`skae._keras.engine`) runs it on the active backend. The batch
-order is here too, so that every backend module draws the same batches from
-one definition, a pure function of ``(seed, epoch)``. Nothing here imports a
-backend.
+:class:`FitDescription` says what to train, on what, for how long and with
+which callbacks; the engine (:mod:`skae._keras.engine`) runs it on the active
+backend. :class:`FitData` holds the data as row-aligned arrays, which each
+backend indexes by row inside its compiled step
+(:func:`skae._keras.batches.compose`). The batch order is here too, so that
+every backend module draws the same batches from one definition, a pure
+function of ``(seed, epoch)``. Nothing here imports a backend.
 """
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
+
+
+class FitData(NamedTuple):
+    """A fit's data: arrays aligned by row, each in memory or read in pieces.
+
+    A tuple, so that every backend indexes it as a structure (a JAX pytree,
+    a TensorFlow nest). The network is trained to give back its input: a
+    batch's target is ``x``, or ``(x, *targets)`` where ``targets`` are
+    given. Each array is indexed by sorted row indices (``array[rows]``), so
+    an out-of-core one (:class:`~skae._scaling.StandardizedRows`) reads only
+    the rows asked for.
+
+    Attributes
+    ----------
+    inputs : array-like of shape (n_rows, *network_shape)
+        The network's input, standardised, float32.
+    targets : tuple of array-like
+        What the model is trained to give besides its input: the sequence
+        model's future steps, the imputer's mask of observed entries.
+    sample_weight : tuple
+        ``(weights,)``, each row's weight in the loss (float32), or ``()``
+        for equal weights.
+    """
+
+    inputs: object
+    targets: tuple = ()
+    sample_weight: tuple = ()
 
 
 @dataclass
@@ -21,10 +51,8 @@ class FitDescription:
     ----------
     model : keras.Model
         The trained model; its ``compute_loss`` (or ``loss``) defines the loss.
-    data : array-like of shape (n_rows, n_columns)
-        Standardised rows (and target columns); sliced by row indices.
-    make_batch : callable
-        ``make_batch(rows) -> (x, y)``: network input and target of data rows.
+    data : FitData
+        The data, as row-aligned arrays.
     train_rows, val_rows : ndarray of int
         The rows that train, and those that validate (may be empty).
     batch_size, epochs : int
@@ -34,8 +62,16 @@ class FitDescription:
         Given to ``Model.compile``; None when the model computes its own.
     seed : int
         Seeds the batch order and the augmentation draws.
+    early_stopping : bool
+        Stop when the monitored loss (``val_loss`` where rows validate) has
+        not improved for ``n_iter_no_change`` epochs, counted from epoch
+        ``early_stopping_start``, and restore the best weights.
+    n_iter_no_change, early_stopping_start : int
+    log_dir : str or None
+        TensorBoard's folder for this fit.
     callbacks : list of keras.callbacks.Callback
-        All of them, ready to use (early stopping included).
+        The user's; the engine adds its own (early stopping, TensorBoard,
+        the stop on a non-finite loss) and uses copies of these.
     verbose : int
         0 silent, 1 a progress bar per epoch, 2 one line per epoch.
     flip_horizontal : bool
@@ -52,8 +88,7 @@ class FitDescription:
     """
 
     model: object
-    data: object
-    make_batch: object
+    data: FitData
     train_rows: np.ndarray
     val_rows: np.ndarray
     batch_size: int
@@ -61,6 +96,10 @@ class FitDescription:
     optimizer: object
     loss: object
     seed: int
+    early_stopping: bool = False
+    n_iter_no_change: int = 10
+    early_stopping_start: int = 0
+    log_dir: object = None
     callbacks: list = field(default_factory=list)
     verbose: int = 0
     flip_horizontal: bool = False
@@ -69,7 +108,12 @@ class FitDescription:
 
     @property
     def steps_per_epoch(self):
-        return math.ceil(len(self.train_rows) / self.batch_size)
+        return steps_per_epoch(len(self.train_rows), self.batch_size)
+
+
+def steps_per_epoch(n_rows, batch_size):
+    """Batches in an epoch of ``n_rows`` rows (the last one may be short)."""
+    return math.ceil(n_rows / batch_size)
 
 
 def epoch_order(rows, seed, epoch):

@@ -4,7 +4,11 @@ import json
 
 import numpy as np
 
-from . import import_keras, tensorflow_not_imported_for_configs
+from . import (
+    import_keras,
+    initial_values,  # noqa: F401  (registers the initializers saved models name)
+    tensorflow_not_imported_for_configs,
+)
 from .elbo import gaussian_nll, kl_to_standard_normal
 from .layers import Sampling
 
@@ -118,9 +122,9 @@ class VariationalAutoencoder(keras.Model):
 class MaskedAutoencoder(keras.Model):
     """``decoder(encoder(x))`` trained on the squared error of observed entries only.
 
-    The target ``y`` holds the (zero-filled) data and its observed-entries mask
-    side by side, ``concatenate([x, mask], axis=1)``: missing entries do not
-    count in the loss, so the network never learns to reproduce the filler.
+    The target ``y`` is the (zero-filled) data and its observed-entries mask,
+    ``(x, mask)``: missing entries do not count in the loss, so the network
+    never learns to reproduce the filler.
     """
 
     def __init__(self, encoder, decoder, noise=None, **kwargs):
@@ -135,9 +139,8 @@ class MaskedAutoencoder(keras.Model):
         return self.decoder(self.encoder(x, training=training), training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        y, y_pred = ops.cast(y, self.dtype), ops.cast(y_pred, self.dtype)  # see the VAE's
-        n_features = ops.shape(y_pred)[1]
-        target, mask = y[:, :n_features], y[:, n_features:]
+        target, mask = (ops.cast(part, self.dtype) for part in y)  # see the VAE's
+        y_pred = ops.cast(y_pred, self.dtype)
         if sample_weight is not None:  # each observed entry weighs its row's weight
             mask = mask * _per_sample(sample_weight, mask)
         return ops.sum(mask * ops.square(target - y_pred)) / ops.maximum(ops.sum(mask), 1.0)

@@ -141,10 +141,11 @@ def main(argv=None):
     parser.add_argument("--compare", metavar="PATH", help="compare bit for bit with PATH")
     args = parser.parse_args(argv)
     if args.compare:
-        with np.load(args.compare) as before:
-            names = args.cases or sorted({key.split("/")[0] for key in before})
-            now = outputs(names)
-            differ = [k for k in sorted(now) if not np.array_equal(now[k], before[k])]
+        with np.load(args.compare) as saved:
+            before = dict(saved)
+        names = args.cases or sorted({key.split("/")[0] for key in before})
+        now = outputs(names)
+        differ = [k for k in sorted(now) if not np.array_equal(now[k], before[k])]
         for key in differ:
             print(f"differs: {key} (max {np.max(np.abs(now[key] - before[key])):.3g})")
         print(f"{len(now) - len(differ)} of {len(now)} outputs equal bit for bit")

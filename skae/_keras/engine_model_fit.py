@@ -1,17 +1,18 @@
 """The engine on backends without a compiled loop of skae's own (PyTorch): ``Model.fit``.
 
-Batches come from :class:`RowBatches`, a ``keras.utils.PyDataset`` that draws
-those of :func:`~skae._keras.fit_description.epoch_batches` (and the same
-flips), with ``steps_per_execution`` set to a whole epoch. TensorFlow and JAX
-have their own engines (:mod:`~skae._keras.engine_tensorflow`,
-:mod:`~skae._keras.engine_jax`); this path is not tested here.
+The fallback: batches come from :class:`RowBatches`, a
+``keras.utils.PyDataset`` that draws those of
+:func:`~skae._keras.fit_description.epoch_batches` (and the same flips),
+with ``steps_per_execution`` set to a whole epoch. TensorFlow and JAX have
+their own engines (:mod:`~skae._keras.engine_tensorflow`,
+:mod:`~skae._keras.engine_jax`); tests run this one on TensorFlow.
 """
 
 import math
 
 import numpy as np
 
-from . import engine_loop, import_keras
+from . import batches, engine_loop, import_keras
 from .fit_description import epoch_batches, flip_draws
 
 keras = import_keras()
@@ -22,24 +23,32 @@ PREDICT_CHUNK = 4096
 
 
 class RowBatches(keras.utils.PyDataset):
-    """Batches of ``make_batch(X[rows])`` over a subset of rows of any array-like.
+    """Batches of rows of a :class:`~skae._keras.fit_description.FitData`, read as asked.
 
-    The array is sliced batch by batch, so a memmap never has to fit in memory.
-    With ``seed`` set, the batches are those of
+    The arrays are sliced batch by batch, so a memmap never has to fit in
+    memory. With ``seed`` set, the batches are those of
     :func:`~skae._keras.fit_description.epoch_batches` for each epoch, and
-    with ``flip_horizontal`` a seeded half of each batch is mirrored.
+    with ``flip_horizontal`` a seeded half of each batch is mirrored. Each
+    batch is composed by :func:`~skae._keras.batches.compose`, in NumPy.
     """
 
     def __init__(
-        self, X, rows, batch_size, make_batch, seed=None, flip_horizontal=False, first_epoch=0
+        self,
+        data,
+        rows,
+        batch_size,
+        seed=None,
+        flip_horizontal=False,
+        first_epoch=0,
+        weights_per_output=True,
     ):
         super().__init__()
-        self.X = X
+        self.data = data
         self.rows = np.asarray(rows)
         self.batch_size = int(batch_size)
-        self.make_batch = make_batch
         self.seed = seed
         self.flip_horizontal = flip_horizontal
+        self.weights_per_output = weights_per_output
         self.epoch = first_epoch
         self._epochs_begun = first_epoch
         self._batches = epoch_batches(self.rows, self.batch_size, seed, first_epoch)
@@ -48,13 +57,17 @@ class RowBatches(keras.utils.PyDataset):
         return math.ceil(len(self.rows) / self.batch_size)
 
     def __getitem__(self, index):
-        batch = self.make_batch(self.X[self._batches[index]])
+        rows = self._batches[index]
+        flips = None
         if self.flip_horizontal:
-            flip = flip_draws(self.seed, self.epoch, index, len(batch[0]))
-            x = batch[0].copy()
-            x[flip] = x[flip, :, ::-1]
-            batch = (x, x, *batch[2:])
-        return batch
+            flips = flip_draws(self.seed, self.epoch, index, len(rows))
+        return batches.compose(
+            engine_loop.rows_of(self.data, rows),
+            np.arange(len(rows)),
+            flips,
+            self.weights_per_output,
+            xp=np,
+        )
 
     def on_epoch_begin(self):
         # Counted at the start of epochs: Keras also calls on_epoch_end once
@@ -64,7 +77,7 @@ class RowBatches(keras.utils.PyDataset):
         self._batches = epoch_batches(self.rows, self.batch_size, self.seed, self.epoch)
 
 
-def train(fit):
+def train(fit, callbacks):
     """Run ``fit`` with ``Model.fit``, a whole epoch per compiled execution."""
     model = fit.model
     steps = fit.steps_per_epoch
@@ -78,33 +91,42 @@ def train(fit):
         restored = engine_loop.restore_optimizer(variables, fit.optimizer_state, current)
         for variable, value in zip(variables, restored, strict=True):
             variable.assign(value)
+    per_output = fit.loss is not None
     train_data = RowBatches(
         fit.data,
         fit.train_rows,
         fit.batch_size,
-        fit.make_batch,
         seed=fit.seed,
         flip_horizontal=fit.flip_horizontal,
         first_epoch=fit.initial_epoch,
+        weights_per_output=per_output,
     )
     val_data = None
     if len(fit.val_rows):
-        val_data = RowBatches(fit.data, fit.val_rows, fit.batch_size, fit.make_batch)
+        val_data = RowBatches(fit.data, fit.val_rows, fit.batch_size, weights_per_output=per_output)
     history = model.fit(
         train_data,
         validation_data=val_data,
         initial_epoch=fit.initial_epoch,
         epochs=fit.initial_epoch + fit.epochs,
         verbose=fit.verbose,
-        callbacks=fit.callbacks,
+        callbacks=callbacks,
         shuffle=False,  # we shuffle; Keras' own shuffle uses global random state
     )
     state = [np.asarray(v.numpy()) for v in model.optimizer.variables]
     return {name: [float(v) for v in values] for name, values in history.history.items()}, state
 
 
-def predict(model, X, prepare):
-    """``model.predict_on_batch`` on ``prepare(X[chunk])``, :data:`PREDICT_CHUNK` rows at a time."""
+def predict(model, X, prepare, scaling=None):
+    """``model.predict_on_batch`` on ``prepare(X[chunk])``, :data:`PREDICT_CHUNK` rows at a time
+    (``scaling`` ``(offset, factor)`` applied on the host)."""
+    if scaling is not None:
+        offset, factor = scaling
+        unscaled = prepare
+
+        def prepare(chunk):
+            return (unscaled(chunk) - offset) * factor
+
     chunks = [
         model.predict_on_batch(prepare(X[start : start + PREDICT_CHUNK]))
         for start in range(0, len(X), PREDICT_CHUNK)
