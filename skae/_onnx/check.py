@@ -126,4 +126,3 @@ def _near_ties(model, X, got, rtol, scores):
         top = np.sort(values, axis=1)
         margin = top[:, -1] - top[:, -2]
     return bool(np.all(margin[differ] <= 2 * rtol * scale))
-

@@ -31,15 +31,25 @@ class InverseTransform(BaseEstimator):
         return self.estimator.inverse_transform(Z)
 
 
-def _input(operator):
-    """``(g, name, onnx element type)`` of the operator's one input."""
+def _input_type(operator):
+    """The ONNX element type of the operator's one input (float or double)."""
     variable = operator.inputs[0]
     if type(variable.type) not in _TYPES:
         raise TypeError(
             f"{type(operator.raw_operator).__name__} exports for float32 or float64 input; "
             f"its input {variable.onnx_name!r} is {variable.type}."
         )
-    return variable.full_name, _TYPES[type(variable.type)]
+    return _TYPES[type(variable.type)]
+
+
+def _start(scope, operator, container):
+    """``(graph, input name, input element type)`` for a converter."""
+    g = Graph(scope, container)
+    variable = operator.inputs[0]
+    shape = variable.type.shape
+    if shape and all(isinstance(n, int) for n in shape[1:]):
+        g.shapes[variable.full_name] = tuple(shape[1:])
+    return g, variable.full_name, _input_type(operator)
 
 
 def _network(g, network, inputs, name):
@@ -52,16 +62,17 @@ def _network(g, network, inputs, name):
 
 
 def network_input(g, est, x, dtype):
-    """Rows (or samples of any shape) ``x`` standardised and shaped for the encoder."""
+    """``(rows, network input)``: samples ``x`` (rows, images or sequences)
+    standardised as float32 rows, and those shaped for the encoder."""
     n_features = int(np.prod(est.layout_.network_shape))
-    x = g.reshape(x, [-1, n_features])
+    x = g.flat(x, n_features)
     if dtype == FLOAT:
         offset = g.const(est.offset_, np.float32, "offset")
         x = g.op("Mul", g.op("Sub", x, offset), g.const(np.float32(1.0 / est.scale_)))
     else:
         offset = g.const(est.offset_, np.float64, "offset")
         x = g.cast(g.op("Div", g.op("Sub", x, offset), g.const(float(est.scale_))), FLOAT)
-    return x, g.reshape(x, [-1, *est.layout_.network_shape])
+    return x, g.shaped(x, est.layout_.network_shape)
 
 
 def encode(g, est, x, dtype):
@@ -87,7 +98,7 @@ def transform(g, est, x, dtype):
 def decode_rows(g, est, z32):
     """Flat float64 rows in the user's units from float32 codes."""
     (out,) = _network(g, est.decoder_, [z32], "decoder_")
-    rows = g.cast(g.reshape(out, [-1, int(np.prod(est.layout_.network_shape))]), DOUBLE)
+    rows = g.cast(g.flat(out, int(np.prod(est.layout_.network_shape))), DOUBLE)
     scaled = g.op("Mul", rows, g.const(float(est.scale_)))
     return g.op("Add", scaled, g.const(est.offset_, np.float64, "offset"))
 
@@ -98,7 +109,7 @@ def inverse_transform(g, est, z, dtype):
         z = g.op("MatMul", scaled, g.const(est.whitening_components_, np.float64))
         z = g.op("Add", z, g.const(est.whitening_mean_, np.float64))
     rows = decode_rows(g, est, g.cast(z, FLOAT))
-    return g.reshape(g.cast(rows, dtype), [-1, *est.layout_.input_shape])
+    return g.shaped(g.cast(rows, dtype), est.layout_.input_shape)
 
 
 def score_samples(g, est, x, dtype):
@@ -109,7 +120,7 @@ def score_samples(g, est, x, dtype):
         return _elbo(g, est, x, dtype)
     n_features = int(np.prod(est.layout_.network_shape))
     codes = encode(g, est, x, dtype)[0]  # whitening and its undoing cancel
-    error = g.op("Sub", g.cast(g.reshape(x, [-1, n_features]), DOUBLE), decode_rows(g, est, codes))
+    error = g.op("Sub", g.cast(g.flat(x, n_features), DOUBLE), decode_rows(g, est, codes))
     squares = g.reduce_sum(g.op("Mul", error, error), [1])
     return g.op("Div", squares, g.const(-float(n_features)))
 
@@ -188,28 +199,24 @@ def impute(g, imputer, x, dtype):
 
 def convert_transform(scope, operator, container):
     """skl2onnx converter of the four autoencoders' ``transform``."""
-    x, dtype = _input(operator)
-    g = Graph(scope, container)
+    g, x, dtype = _start(scope, operator, container)
     g.output(transform(g, operator.raw_operator, x, dtype), operator.outputs[0].full_name)
 
 
 def convert_inverse(scope, operator, container):
-    x, dtype = _input(operator)
-    g = Graph(scope, container)
+    g, x, dtype = _start(scope, operator, container)
     est = operator.raw_operator.estimator
     g.output(inverse_transform(g, est, x, dtype), operator.outputs[0].full_name)
 
 
 def convert_imputer(scope, operator, container):
-    x, dtype = _input(operator)
-    g = Graph(scope, container)
+    g, x, dtype = _start(scope, operator, container)
     g.output(impute(g, operator.raw_operator, x, dtype), operator.outputs[0].full_name)
 
 
 def convert_outlier(scope, operator, container):
     """``label`` (+1 / -1, int64) and ``scores`` (``decision_function``), as IsolationForest's."""
-    x, dtype = _input(operator)
-    g = Graph(scope, container)
+    g, x, dtype = _start(scope, operator, container)
     detector = operator.raw_operator
     scores = score_samples(g, detector.estimator_, x, dtype)
     decision = g.op("Sub", scores, g.const(float(detector.offset_)))
@@ -224,12 +231,13 @@ def _rows(operator):
 
 
 def _same_type(operator, shape):
-    _input(operator)
+    _input_type(operator)
     return type(operator.inputs[0].type)(shape)
 
 
 def shape_transform(operator):
-    operator.outputs[0].type = _same_type(operator, [_rows(operator), operator.raw_operator.n_components])
+    n_components = operator.raw_operator.n_components
+    operator.outputs[0].type = _same_type(operator, [_rows(operator), n_components])
 
 
 def shape_inverse(operator):

@@ -30,6 +30,8 @@ class Graph:
         self.container = container
         self._cache = {}
         self._pending = None
+        # The sample shape (without the batch axis) of the names known to be rows.
+        self.shapes = {}
 
     @contextlib.contextmanager
     def transaction(self):
@@ -105,6 +107,18 @@ class Graph:
     def reshape(self, x, shape):
         """``x`` reshaped; 0 in ``shape`` keeps that axis, -1 infers it."""
         return self.op("Reshape", x, self.ints(shape))
+
+    def flat(self, x, n_values):
+        """Samples ``x`` as rows of ``n_values`` (no node where they are rows already)."""
+        return x if self.shapes.get(x) == (n_values,) else self.reshape(x, [-1, n_values])
+
+    def shaped(self, rows, shape):
+        """Rows reshaped to samples of ``shape`` (no node where that is a row)."""
+        shape = tuple(shape)
+        if len(shape) == 1:
+            self.shapes[rows] = shape
+            return rows
+        return self.reshape(rows, [-1, *shape])
 
     def cast(self, x, to):
         return self.op("Cast", x, to=to)

@@ -299,7 +299,8 @@ def layer_normalization(g, layer, xs, ins, outs):
     mean = g.op("Div", g.reduce_sum(xs[0], axes, keepdims=1), count)
     centred = g.op("Sub", xs[0], mean)
     variance = g.op("Div", g.reduce_sum(g.op("Mul", centred, centred), axes, 1), count)
-    y = g.op("Div", centred, g.op("Sqrt", g.op("Add", variance, g.const(layer.epsilon, np.float32))))
+    epsilon = g.const(layer.epsilon, np.float32)
+    y = g.op("Div", centred, g.op("Sqrt", g.op("Add", variance, epsilon)))
     if layer.scale:
         y = g.op("Mul", y, weight(g, layer, "gamma", lambda: array(layer.gamma)))
     if layer.center:

@@ -34,7 +34,10 @@ def write_network(g, network, inputs, name):
     """
     try:
         with g.transaction():
-            return _walk(g, network, inputs)
+            outputs = _walk(g, network, inputs)
+        for name, tensor in zip(outputs, network.outputs, strict=True):
+            g.shapes[name] = tuple(tensor.shape[1:])
+        return outputs
     except layers.Unsupported as unsupported:
         return _through_keras_exporter(g, network, inputs, name, unsupported)
 
@@ -115,8 +118,8 @@ def _splice(g, exported, inputs):
     from onnx import helper, numpy_helper, version_converter
 
     opset = g.container.target_opset
-    domains = {entry.domain for entry in exported.opset_import}
-    if domains - {"", "ai.onnx"}:
+    domains = {node.domain for node in exported.graph.node} - {"", "ai.onnx"}
+    if domains:
         raise ExportError(f"Keras' exporter wrote operators of other domains: {domains}.")
     exported = version_converter.convert_version(exported, opset)
     graph = exported.graph
