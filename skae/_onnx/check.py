@@ -7,7 +7,18 @@ from .estimators import InverseTransform
 
 
 class MismatchError(ValueError):
-    """The exported graph computes something other than the model."""
+    """Raised when an exported graph computes something other than its model.
+
+    :func:`skae.onnx.to_onnx` runs every graph in onnxruntime on its sample
+    and compares each output with the model's; the message names the output,
+    the largest difference and the tolerance.
+
+    Examples
+    --------
+    >>> from skae.onnx import MismatchError
+    >>> issubclass(MismatchError, ValueError)
+    True
+    """
 
 
 def session(onnx_model):

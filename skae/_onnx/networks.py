@@ -24,7 +24,18 @@ WRITERS = {**layers.WRITERS, **recurrent.WRITERS}
 
 
 class ExportError(RuntimeError):
-    """A network that neither skae's writers nor Keras' exporter could write."""
+    """Raised for a network that neither skae's writers nor Keras' exporter could write.
+
+    The message names the layer skae does not write and what Keras'
+    ``model.export(format="onnx")`` answered (tf2onnx or jax2onnx missing,
+    or its own error).
+
+    Examples
+    --------
+    >>> from skae.onnx import ExportError
+    >>> issubclass(ExportError, RuntimeError)
+    True
+    """
 
 
 def write_network(g, network, inputs, name):
