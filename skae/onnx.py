@@ -16,22 +16,12 @@ imputer's fill of the missing entries only (and its indicator columns),
 the outlier detector's ``label`` (+1 / -1) and ``scores``
 (``decision_function``), as skl2onnx exports ``IsolationForest``.
 
-The networks are written from their weights, on any Keras backend, with no
-exporter installed, for networks made of these layers: ``Dense``,
-``Conv1D/2D/3D``, ``Conv1D/2DTranspose``, max and average pooling (also
-global), ``UpSampling1D/2D/3D`` (nearest), cropping, zero padding,
-``Flatten``, ``Reshape``, ``Permute``, ``RepeatVector``, ``TimeDistributed``,
-``LSTM``, ``GRU``, ``SimpleRNN`` (without ``go_backwards`` or
-``return_state``), ``BatchNormalization``, ``LayerNormalization``,
-activations and activation layers (Keras' named activations, ``gelu``
-included), merge layers, and the layers that do nothing at inference
-(dropout, noise); networks nested as layers are walked too. That covers
-every built-in architecture. A network of your own (``encoder=``) with
-another layer goes through Keras' own exporter (``model.export(format=
-"onnx")``, which needs tf2onnx on TensorFlow and jax2onnx on JAX); where it
-is missing or fails, the error names the layer and the exporter's reason.
+The networks are written from their weights, on any Keras backend, with
+no exporter installed; the layers this covers are listed in
+:func:`to_onnx`'s Notes.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -49,8 +39,8 @@ from . import (
     VAETransformer,
 )
 from ._onnx import estimators
-from ._onnx.check import MismatchError, check
-from ._onnx.networks import ExportError
+from ._onnx.check import check
+from ._onnx.errors import ExportError, MismatchError
 
 __all__ = ["ExportError", "MismatchError", "inverse_to_onnx", "to_onnx"]
 
@@ -99,6 +89,25 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=1e-4):
         ``probabilities`` (a classifier), or ``label`` and ``scores`` (an
         outlier detector).
 
+    Notes
+    -----
+    The networks are written as ONNX operators from their weights, on any
+    Keras backend, with no exporter installed, when they are made of these
+    layers: ``Dense``, ``Conv1D/2D/3D``, ``Conv1DTranspose``,
+    ``Conv2DTranspose``, max and average pooling (also global),
+    ``UpSampling1D/2D/3D`` (nearest), cropping, zero padding, ``Flatten``,
+    ``Reshape``, ``Permute``, ``RepeatVector``, ``TimeDistributed``,
+    ``LSTM``, ``GRU`` and ``SimpleRNN`` (without ``go_backwards`` or
+    ``return_state``), ``BatchNormalization``, ``LayerNormalization``,
+    Keras' named activations (``gelu`` included) and activation layers,
+    merge layers, and the layers that do nothing at inference (dropout,
+    noise); networks nested as layers are walked too. That covers every
+    built-in architecture. A network of your own (``encoder=``) with
+    another layer goes through Keras' own exporter (``model.export(format=
+    "onnx")``, which needs tf2onnx on TensorFlow and jax2onnx on JAX);
+    where it is missing or fails, :class:`ExportError` names the layer and
+    the exporter's reason.
+
     Raises
     ------
     MismatchError
@@ -135,13 +144,16 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=1e-4):
     else:
         kind = FloatTensorType if X.dtype == np.float32 else DoubleTensorType
         initial_types = [("X", kind([None, *X.shape[1:]]))]
-    onnx_model = _skl2onnx_to_onnx(
-        model,
-        X if initial_types is None else None,
-        initial_types=initial_types,
-        target_opset=opset,
-        options=_with_plain_probabilities(model, options),
-    )
+    with warnings.catch_warnings():
+        # skl2onnx's SVC converter reads probA_ / probB_, deprecated in scikit-learn 1.9.
+        warnings.filterwarnings("ignore", "Attribute `prob[AB]_` was deprecated", FutureWarning)
+        onnx_model = _skl2onnx_to_onnx(
+            model,
+            X if initial_types is None else None,
+            initial_types=initial_types,
+            target_opset=opset,
+            options=_with_plain_probabilities(model, options),
+        )
     check(onnx_model, model, X, rtol)
     return onnx_model
 

@@ -219,7 +219,8 @@ def test_parameters_are_checked():
 
 
 def test_neither_import_skae_nor_serving_loads_the_other(tmp_path):
-    """`import skae` loads no ONNX package; serving the graph loads no skae, Keras or backend."""
+    """Serving the graph loads no skae, Keras or backend; `import skae` loads no ONNX
+    package, and `import skae.onnx` no Keras."""
     ae, _ = fitted("dense-whiten")
     path = tmp_path / "ae.onnx"
     path.write_bytes(to_onnx(ae, ROWS.astype(np.float32)).SerializeToString())
@@ -234,6 +235,9 @@ def test_neither_import_skae_nor_serving_loads_the_other(tmp_path):
         assert not loaded, loaded
         import skae
         loaded = [m for m in ("onnx", "skl2onnx", "keras") if m in sys.modules]
+        assert not loaded, loaded
+        import skae.onnx  # registers the converters; Keras waits for a fitted network
+        loaded = [m for m in ("keras", "tensorflow", "jax") if m in sys.modules]
         assert not loaded, loaded
         """
     )

@@ -16,26 +16,12 @@ import tempfile
 
 from .._keras import import_keras
 from . import layers, recurrent
+from .errors import ExportError
 from .graph import FLOAT
 
 keras = import_keras()
 
 WRITERS = {**layers.WRITERS, **recurrent.WRITERS}
-
-
-class ExportError(RuntimeError):
-    """Raised for a network that neither skae's writers nor Keras' exporter could write.
-
-    The message names the layer skae does not write and what Keras'
-    ``model.export(format="onnx")`` answered (tf2onnx or jax2onnx missing,
-    or its own error).
-
-    Examples
-    --------
-    >>> from skae.onnx import ExportError
-    >>> issubclass(ExportError, RuntimeError)
-    True
-    """
 
 
 def write_network(g, network, inputs, name):
