@@ -7,7 +7,8 @@ holds them as it converts one that holds ``PCA``. :func:`to_onnx` does that
 and then runs the graph in onnxruntime on the sample it was given, and
 raises unless the graph reproduces the model; :func:`inverse_to_onnx`
 exports ``inverse_transform``. The graph needs neither Keras nor skae to
-run: onnxruntime (about 60 MB installed) serves it.
+run: onnxruntime and NumPy serve it (135 MB installed, measured by
+``benchmarks/bench_deploy.py``).
 
 What the graphs compute, as skae does: the input scaling (``offset_``,
 ``scale_``), the layouts (flat rows, image arrays, sequences), the
@@ -74,7 +75,7 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=1e-4):
         (for a ``ColumnTransformer`` that selects columns by name).
     target_opset : int, default=None
         ONNX opset of the graph, 13 to 22 (skl2onnx's converters are tested
-        up to 22); None: skl2onnx's default.
+        up to 22); None: 22.
     options : dict, default=None
         skl2onnx's per-model conversion options. Classifiers get
         ``{"zipmap": False}`` unless given otherwise, so that

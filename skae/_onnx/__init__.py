@@ -12,7 +12,7 @@ Separation of concerns:
   its networks (scaling, layouts, whitening, imputation, scores) and the
   shape calculators skl2onnx asks for;
 - :mod:`~skae._onnx.check` runs a graph in onnxruntime and compares it with
-  the estimator.
+  the estimator; :mod:`~skae._onnx.errors` holds the two errors raised.
 
 Nothing here is imported by ``import skae``; Keras is imported only when a
 fitted estimator's networks are written.
