@@ -358,7 +358,9 @@ def deploy(data):
     lines += [
         "",
         "One-row ONNX calls beside references timed in the same serving process, in "
-        "alternating rounds: " + "; ".join(references) + ".",
+        "alternating rounds: " + "; ".join(references) + f". The machine's load average "
+        f"(1 min) was {data['load_average_before']:.1f} before the serving runs and "
+        f"{data['load_average_after']:.1f} after (2 cores, shared).",
         "",
         "| pipeline | fitted on | input | labels that differ (onnxruntime vs `predict`) "
         "| largest probability difference |",
