@@ -12,7 +12,9 @@ JAX_STAMP := $(JAX_VENV)/.skae-installed
 PYTEST_ARGS := -n 2 --dist loadgroup
 JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"
 # What `make test` also runs on the JAX backend (the whole suite: `make test-jax`).
-JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py
+JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py \
+	"tests/test_onnx.py::test_autoencoder[dense-whiten]" \
+	tests/test_onnx.py::test_column_transformer_and_pipeline_with_classifier
 
 comma := ,
 
