@@ -1,6 +1,6 @@
 """
 PCA vs autoencoders on handwritten digits
-========================================
+=========================================
 
 The same held-out digits, compressed to 8 numbers each and decoded again:
 by PCA (the best *linear* 8-dimensional code), by

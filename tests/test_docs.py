@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 FEWER_EPOCHS = "trained for 2 epochs instead of to convergence (minutes on 2 cores)"
+TWO_FOLDS = "2 folds instead of 5: the same search, 7 fits instead of 16"
 NO_WORKER_PROCESSES = (
     "worker processes would each start TensorFlow (10-20 s); the search itself is the same, "
     "and n_jobs and Dask clusters are tested in tests/test_parallel.py"
@@ -45,24 +46,24 @@ SMALLER = {
             FEWER_EPOCHS,
         ),
         ("random_state=0).fit(images)", "random_state=0, epochs=2).fit(images)", FEWER_EPOCHS),
+        ("[4, 8, 16]})", "[4, 8, 16]}, cv=2)", TWO_FOLDS),
         ("Client()", "Client(processes=False)", NO_WORKER_PROCESSES),
     ],
     "docs/user_guide/getting_started.rst": [
         ("(8, random_state=0)", "(8, random_state=0, epochs=2)", FEWER_EPOCHS),
         ("(4, random_state=0)", "(4, random_state=0, epochs=2)", FEWER_EPOCHS),
-        ("n_jobs=2", "n_jobs=1", NO_WORKER_PROCESSES),
+        ("n_jobs=2", "n_jobs=1, cv=2", f"{NO_WORKER_PROCESSES}; {TWO_FOLDS}"),
     ],
     "docs/user_guide/scale.rst": [
         ("(random_state=0)", "(random_state=0, epochs=2)", FEWER_EPOCHS),
         ("(8, random_state=0)", "(8, random_state=0, epochs=2)", FEWER_EPOCHS),
+        ("[4, 8, 16]})", "[4, 8, 16]}, cv=2)", TWO_FOLDS),
         ("Client()", "Client(processes=False)", NO_WORKER_PROCESSES),
     ],
     "docs/user_guide/saving.rst": [
         ("(8, random_state=0)", "(8, random_state=0, epochs=2)", FEWER_EPOCHS),
     ],
-    "docs/user_guide/console_noise.rst": [
-        ("(8, random_state=0)", "(8, random_state=0, epochs=2)", FEWER_EPOCHS),
-    ],
+    "docs/user_guide/console_noise.rst": [("epochs=300", "epochs=2", FEWER_EPOCHS)],
 }
 NOT_RUN = {
     "bash": "shell commands (README's make targets, which run the test suite itself)",
