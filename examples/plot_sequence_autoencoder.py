@@ -18,7 +18,8 @@ added back), so the long-term trend does not carry the test years outside
 the range the model was trained on.
 
 Run: ``python examples/plot_sequence_autoencoder.py [--output-dir DIR]``
-(about 3 minutes on 2 cores).
+(several minutes on 2 CPU cores: 4-5 minutes in this project's documentation
+builds; the LSTM trains for 60 epochs).
 """
 
 import argparse
