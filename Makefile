@@ -18,7 +18,7 @@ JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tes
 
 comma := ,
 
-.PHONY: install demo test test-jax test-isa docs bench lint format clean
+.PHONY: install demo test test-jax test-isa docs docs-check bench lint format clean
 
 install: $(STAMP)
 
@@ -73,6 +73,15 @@ test-jax: $(JAX_STAMP)
 docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 	@echo "open docs/_build/html/index.html"
+
+# The built site in headless Chromium at 1400 and 400 px (tools/check_docs_in_browser.py):
+# tables that overflow their column, class pages without their mini-gallery, ...
+# Needs a Chromium binary (apt-get install chromium; or CHROMIUM=/path/to/chromium).
+docs-check: docs
+	$(PY) -c "import playwright" 2>/dev/null \
+		|| $(PY) -m uv pip install --quiet --python $(PY) -e ".[docs-check]" \
+		|| $(PY) -m pip install --quiet -e ".[docs-check]"
+	$(PY) tools/check_docs_in_browser.py
 
 bench: install
 	$(PY) -m skae bench

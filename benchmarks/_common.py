@@ -5,6 +5,7 @@ import logging
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +29,29 @@ def median_seconds(function, repeats):
     return statistics.median(times)
 
 
+def cpu_model():
+    """The CPU's model name (Linux: /proc/cpuinfo), or what ``platform`` knows, or None."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def gpu_model():
+    """The accelerator's kind as JAX names it (e.g. "NVIDIA H200"), where JAX is in use."""
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return None
+    try:
+        device = jax.devices()[0]
+    except RuntimeError:
+        return None
+    return None if device.platform == "cpu" else device.device_kind
+
+
 def save(name, payload):
     """Write ``payload`` with machine facts to ``results/<name>.json``; return the path."""
     from importlib.metadata import PackageNotFoundError
@@ -45,6 +69,8 @@ def save(name, payload):
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {
             "cpus": os.cpu_count(),
+            "cpu": cpu_model(),
+            "gpu": gpu_model(),
             "python": platform.python_version(),
             "keras": version("keras"),
             "tensorflow": version("tensorflow"),

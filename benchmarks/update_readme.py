@@ -13,16 +13,51 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS_RESULTS = ROOT / "docs" / "results"
 
+# The script that wrote each JSON file, for the line under its tables.
+SCRIPTS = {
+    "engine_gpu": "bench_engine.py --device gpu",
+    "import": "bench_import.py",
+}
+LIBRARIES = [
+    ("keras", "Keras"),
+    ("tensorflow", "TensorFlow"),
+    ("jax", "JAX"),
+    ("scikit-learn", "scikit-learn"),
+]
+
 
 def load(name):
     path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def provenance(name, data):
+    """When, on what and with which library versions the tables above were measured.
+
+    From the JSON's ``date`` and ``machine``: the CPU model where the run
+    recorded one (``machine["cpu"]``, written since December 2026), the
+    device for GPU runs (``device``, ``machine["gpu"]``).
+    """
+    machine = data.get("machine", {})
+    cores = f"{machine['cpus']} CPU cores" if machine.get("cpus") else "CPU cores not recorded"
+    cpu = machine.get("cpu")
+    on = f"{cpu}, {cores}" if cpu else f"{cores} (CPU model not recorded)"
+    device = data.get("device")
+    if device and not str(device).startswith("cpu"):
+        gpu = machine.get("gpu")
+        on = f"GPU {gpu} ({device})" if gpu else f"GPU {device} (model not recorded)"
+        on += f" with {cpu + ', ' if cpu else ''}{cores}"
+    versions = [f"Python {machine['python']}"] if machine.get("python") else []
+    versions += [f"{label} {machine[key]}" for key, label in LIBRARIES if machine.get(key)]
+    script = SCRIPTS.get(name, f"bench_{name}.py")
+    return (
+        f"*Measured {data['date'][:10]} by `benchmarks/{script}` on {on}; {', '.join(versions)}.*"
+    )
+
+
 def reconstruction(data):
     lines = [
-        "| data | n_components | PCA MSE | AutoencoderTransformer MSE | ratio "
-        "| AE fit (s) | AE epochs |",
+        "| data | n_components | PCA MSE | autoencoder MSE | ratio | fit (s) | epochs |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in data["rows"]:
@@ -37,7 +72,7 @@ def overhead(data):
     fit = data["fit"]
     lines = [
         f"Fit, {fit['epochs']} epochs of batch {fit['batch_size']} on {fit['n_rows']} digits: "
-        f"skae / plain Keras wall time = **{fit['ratio_of_medians']:.3f}** (goal <= 1.05).",
+        f"skae / plain Keras wall time = **{fit['ratio_of_medians']:.3f}**.",
         "",
         "| rows | skae transform (ms) | Model.predict (ms) | direct model call (ms) |",
         "|---:|---:|---:|---:|",
@@ -54,8 +89,7 @@ def import_time(data):
     return (
         f"`import sklearn.base` {data['sklearn.base']['min_s']:.3f} s, `import skae` "
         f"{data['skae']['min_s']:.3f} s (fastest of {data['repeats']} fresh processes each): "
-        f"skae adds **{data['added_min_s']:+.3f} s** (median {data['added_median_s']:+.3f} s; "
-        "goal <= 0.1 s)."
+        f"skae adds **{data['added_min_s']:+.3f} s** (median {data['added_median_s']:+.3f} s)."
     )
 
 
@@ -91,33 +125,52 @@ def vae(data):
 
 
 def outliers(data):
-    names = [re.sub(r"\(\d+\) ", " ", name) for name in data["results"][0]["mean_auc"]]
-    lines = ["| data | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for result in data["results"]:
-        best = max(result["mean_auc"].values())
-        cells = [
-            f"**{auc:.3f}**" if auc == best else f"{auc:.3f}" for auc in result["mean_auc"].values()
-        ]
-        lines.append(f"| {result['dataset']} | " + " | ".join(cells) + " |")
+    """One row per detector, one column per data set: a reader compares detectors."""
+    results = data["results"]
+    # "PCA(8) reconstruction" on one data set is "PCA(16) reconstruction" on another
+    aucs = [{re.sub(r"\(\d+\) ", " ", k): v for k, v in r["mean_auc"].items()} for r in results]
+    sizes = ", ".join(f"{r['dataset']} {r['n_components']}" for r in results)
+    lines = [
+        f"Mean ROC AUC over the held-out classes; the best of each column in bold. "
+        f"`n_components` of the autoencoder and PCA: {sizes}.",
+        "",
+        "| detector | " + " | ".join(r["dataset"] for r in results) + " |",
+        "|---|" + "---:|" * len(results),
+    ]
+    for name in aucs[0]:
+        cells = []
+        for auc in aucs:
+            best = auc[name] == max(auc.values())
+            cells.append(f"**{auc[name]:.3f}**" if best else f"{auc[name]:.3f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def impute(data):
+    """One table per data set: imputers down, the fraction missing across."""
     names = [k[: -len("_rmse")] for k in data["rows"][0] if k.endswith("_rmse")]
-    lines = [
-        "| data | missing | " + " | ".join(names) + " |",
-        "|---|---:|" + "---:|" * len(names),
-    ]
-    for r in data["rows"]:
-        best = min(r[f"{n}_rmse"] for n in names)
-        cells = [
-            f"**{r[f'{n}_rmse']:.4f}**" if r[f"{n}_rmse"] == best else f"{r[f'{n}_rmse']:.4f}"
-            for n in names
+    lines = []
+    for dataset in dict.fromkeys(r["dataset"] for r in data["rows"]):
+        rows = [r for r in data["rows"] if r["dataset"] == dataset]
+        best = {id(r): min(r[f"{n}_rmse"] for n in names) for r in rows}
+        lines += [
+            f"{dataset}: RMSE on the hidden entries; the best of each column in bold.",
+            "",
+            "| imputer | "
+            + " | ".join(f"{int(100 * r['missing_fraction'])}% missing" for r in rows)
+            + " |",
+            "|---|" + "---:|" * len(rows),
         ]
-        lines.append(
-            f"| {r['dataset']} | {int(100 * r['missing_fraction'])}% | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines)
+        for n in names:
+            cells = [
+                f"**{r[f'{n}_rmse']:.4f}**"
+                if r[f"{n}_rmse"] == best[id(r)]
+                else f"{r[f'{n}_rmse']:.4f}"
+                for r in rows
+            ]
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines[:-1])
 
 
 def sequence(data):
@@ -143,9 +196,8 @@ def sequence(data):
 def parallel(data):
     lines = [
         f"Grid of {len(data['grid']['n_components'])} candidates x {data['folds']} folds, "
-        f"{data['epochs']} epochs each (goal: n_jobs=2 >= 1.6 x n_jobs=1 on 2 cores). "
-        f"Largest difference of `mean_test_score` between the runs: "
-        f"{data['max_score_difference']:.1g}.",
+        f"{data['epochs']} epochs each. Largest difference of `mean_test_score` between the "
+        f"runs: {data['max_score_difference']:.1g}.",
         "",
         "| configuration | wall time (s) | speed-up over n_jobs=1 |",
         "|---|---:|---:|",
@@ -165,8 +217,7 @@ def parallel(data):
 def out_of_core(data):
     lines = [
         f"File {data['file_gb']:.2f} GB, {data['epochs']} epochs of batch {data['batch_size']}. "
-        "Peak RSS is `ru_maxrss`, which counts mapped file pages (goal for the memmap: "
-        "under 2 GB).",
+        "Peak RSS is `ru_maxrss`, which counts mapped file pages.",
         "",
         "| input | rows | peak RSS (MB) | RSS after importing Keras (MB) | fit rows/s "
         "| transform rows/s |",
@@ -187,6 +238,7 @@ def out_of_core(data):
 
 
 def clustering(data):
+    """Per data set, one table of ARI and one of NMI: reducers down, n_components across."""
     lines = []
     for result in data["results"]:
         grid = sorted({r["n_components"] for r in result["rows"]})
@@ -194,62 +246,78 @@ def clustering(data):
         cell = {(r["reducer"], r["n_components"]): r for r in result["rows"]}
         raw = result["raw"]
         lines += [
-            f"{result['dataset']}, KMeans with {result['n_clusters']} clusters: raw pixels "
-            f"ARI {raw['ari']:.3f} / NMI {raw['nmi']:.3f}. Cells: ARI / NMI; the best ARI "
-            "of each column in bold.",
+            f"{result['dataset']}, KMeans with {result['n_clusters']} clusters (raw pixels: "
+            f"ARI {raw['ari']:.3f}, NMI {raw['nmi']:.3f}); the best of each column in bold.",
             "",
-            "| reducer | " + " | ".join(f"n_components={n}" for n in grid) + " |",
-            "|---|" + "---:|" * len(grid),
         ]
-        best = {n: max(cell[name, n]["ari"] for name in reducers) for n in grid}
-        for name in reducers:
-            cells = []
-            for n in grid:
-                r = cell[name, n]
-                ari = f"**{r['ari']:.3f}**" if r["ari"] == best[n] else f"{r['ari']:.3f}"
-                cells.append(f"{ari} / {r['nmi']:.3f}")
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines.append("")
+        for score, label in (("ari", "ARI"), ("nmi", "NMI")):
+            best = {n: max(cell[name, n][score] for name in reducers) for n in grid}
+            lines += [
+                f"| {label} by n_components | " + " | ".join(str(n) for n in grid) + " |",
+                "|---|" + "---:|" * len(grid),
+            ]
+            for name in reducers:
+                cells = []
+                for n in grid:
+                    value = cell[name, n][score]
+                    cells.append(f"**{value:.3f}**" if value == best[n] else f"{value:.3f}")
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
     return "\n".join(lines[:-1])
 
 
+def _reducer_params(params):
+    return ", ".join(f"{k.removeprefix('reduce__')}={v}" for k, v in params.items())
+
+
 def lfw_classify(data):
+    """Each family's choice by CV first; then every configuration."""
+    families = data["families"]
     lines = [
-        "Each row: one reducer configuration with its best post-processing, `C` and `gamma` "
-        "by 5-fold CV on the training faces; its test accuracy is reported, never used to "
-        "choose. Bold: each family's choice by CV.",
+        "Each family's choice by 5-fold CV on the training faces, and its test accuracy "
+        "(reported, never used to choose):",
         "",
-        "| family | reducer parameters | codes then | C | gamma | CV accuracy | test accuracy |",
-        "|---|---|---|---:|---|---:|---:|",
+        "| family | chosen by CV | CV accuracy | test accuracy | search (s) |",
+        "|---|---|---:|---:|---:|",
     ]
-    for family in data["families"]:
-        for r in family["configurations"]:
-            params = ", ".join(
-                f"{k.removeprefix('reduce__')}={v}" for k, v in r["reducer_params"].items()
-            )
-            chosen = r["cv_accuracy"] == family["best_cv_accuracy"]
-            cv = f"**{r['cv_accuracy']:.3f}**" if chosen else f"{r['cv_accuracy']:.3f}"
-            lines.append(
-                f"| {family['family']} | {params} | {r['post']} | {r['C']} | {r['gamma']} "
-                f"| {cv} ± {r['cv_std']:.3f} | {r['test_accuracy']:.3f} |"
-            )
+    for family in families:
+        best = family["best_params"]
+        chosen = [
+            f"{k.removeprefix('reduce__')}={v}" for k, v in best.items() if k.startswith("reduce")
+        ]
+        post = re.sub(r"random_state=0, ", "", best["post"]).replace("()", "")
+        chosen += [f"then {post}", f"C={best['svc__C']}", f"gamma={best['svc__gamma']}"]
+        lines.append(
+            f"| {family['family']} | {', '.join(chosen)} | {family['best_cv_accuracy']:.3f} "
+            f"| {family['best_test_accuracy']:.3f} "
+            f"| {family['search_s']:.0f} ({family['n_candidates']} candidates) |"
+        )
     lines += [
         "",
         f"Chosen by CV among the autoencoders: **{data['selected_by_cv']}**, test accuracy "
         f"**{data['selected_test_accuracy']:.3f}**; "
         + "; ".join(
             f"{f['family']} (its choice by CV) **{f['best_test_accuracy']:.3f}**"
-            for f in data["families"]
+            for f in families
             if f["family"].startswith("PCA")
         )
         + ".",
         "",
-        "| family | search time (s) | candidates |",
-        "|---|---:|---:|",
+        "Every configuration, each with its best post-processing, `C` and `gamma` by CV "
+        "(bold: the family's choice):",
+        "",
+        "| reducer | codes then | C | gamma | CV accuracy | test accuracy |",
+        "|---|---|---:|---:|---:|---:|",
     ]
-    lines += [
-        f"| {f['family']} | {f['search_s']:.0f} | {f['n_candidates']} |" for f in data["families"]
-    ]
+    for family in families:
+        for r in family["configurations"]:
+            chosen = r["cv_accuracy"] == family["best_cv_accuracy"]
+            cv = f"**{r['cv_accuracy']:.3f}**" if chosen else f"{r['cv_accuracy']:.3f}"
+            lines.append(
+                f"| {family['family']}: {_reducer_params(r['reducer_params'])} | {r['post']} "
+                f"| {r['C']} | {r['gamma']} | {cv} ± {r['cv_std']:.3f} "
+                f"| {r['test_accuracy']:.3f} |"
+            )
     return "\n".join(lines)
 
 
@@ -293,39 +361,76 @@ def engine(data):
 
 def engine_gpu(data):
     lines = [
-        f"On {data['device']} ({data['machine']['cpus']} CPU cores, JAX "
-        f"{data['machine']['jax']}), each line beside the same machine's CPU. An epoch's "
-        "time is the difference between fits of 4 epochs and of 1 epoch, over 3 (after a "
-        "compiling fit); the whole fit of 4 epochs adds what each fit pays once.",
+        "Each line beside the same machine's CPU. An epoch's time is the difference between "
+        "fits of 4 epochs and of 1 epoch, over 3 (after a compiling fit); the whole fit of 4 "
+        "epochs adds what each fit pays once.",
         "",
         "| what | rows | GPU s/epoch | GPU rows/s | CPU s/epoch | GPU speed-up "
-        "| GPU whole fit (s) | GPU transform rows/s | measured |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| GPU whole fit (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    transforms = []
     for what, line in data["gpu"].items():
         gpu, cpu = line["gpu"], line["cpu"]
-        transform = gpu.get("transform_rows_per_s")
+        if gpu.get("transform_rows_per_s"):
+            transforms.append(f"{what} {gpu['transform_rows_per_s']:,.0f} rows/s")
         lines.append(
             f"| {what} | {gpu['rows']:,} | {gpu['epoch_s']:.4f} | {gpu['rows_per_s']:,.0f} "
-            f"| {cpu['epoch_s']:.3f} | {line['gpu_over_cpu_speed']:.1f} x | {gpu['fit_s']:.2f} "
-            f"| {f'{transform:,.0f}' if transform else '-'} "
-            f"| {line.get('measured', data['date'])} |"
+            f"| {cpu['epoch_s']:.3f} | {line['gpu_over_cpu_speed']:.1f} x | {gpu['fit_s']:.2f} |"
         )
+    measured = sorted({line.get("measured", data["date"]) for line in data["gpu"].values()})
+    lines += ["", f"Lines measured at {', '.join(measured)}."]
+    if transforms:
+        lines[-1] += f" `transform` on the GPU: {'; '.join(transforms)}."
     return "\n".join(lines)
 
 
 def batch_size(data):
     lines = [
         "| what | n_components | batch_size | fit (s, median) | epochs (mean) "
-        "| MSE x PCA (mean) | MSE x PCA (worst) | runs |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| MSE x PCA (mean) | MSE x PCA (worst) |",
+        "|---|---:|---|---:|---:|---:|---:|",
     ]
+    runs = {}
     for r in data["summary"]:
+        runs.setdefault(r["runs"], []).append(r["what"])
         lines.append(
             f"| {r['what']} | {r['n_components']} | {r['batch_size']} | {r['fit_s_median']:.1f} "
-            f"| {r['epochs_mean']:.0f} | {r['mse_x_pca_mean']:.3f} | {r['mse_x_pca_worst']:.3f} "
-            f"| {r['runs']} |"
+            f"| {r['epochs_mean']:.0f} | {r['mse_x_pca_mean']:.3f} | {r['mse_x_pca_worst']:.3f} |"
         )
+    counts = "; ".join(
+        f"{n} run{'s' if n != 1 else ''} each for {', '.join(dict.fromkeys(whats))}"
+        for n, whats in sorted(runs.items(), reverse=True)
+    )
+    lines += ["", f"Runs per line: {counts}."]
+    return "\n".join(lines)
+
+
+def memory(data):
+    """Resident memory across many fits in one process, per backend and workload."""
+    workloads = {"dense": "dense", "mixed": "all estimators"}
+    lines = [
+        "| backend | workload | MB at fit 20 | MB at the end | growth after fit 20 "
+        "| s per fit, early / late |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for key, r in data["results"].items():
+        backend, workload = key.split("/")
+        fits = max(int(n) for n in r["mb_at"])
+        lines.append(
+            f"| {'JAX' if backend == 'jax' else 'TensorFlow'} | {workloads[workload]} x {fits} "
+            f"| {r['mb_at']['20']:.0f} | {r['mb_at'][str(fits)]:.0f} "
+            f"| +{r['growth_after_fit_20_mb']:.0f} MB "
+            f"| {r['fit_s_early']:.2f} / {r['fit_s_late']:.2f} |"
+        )
+    curve = data["results"].get("tensorflow/dense", {}).get("mb_at")
+    if curve:
+        steps = sorted(curve, key=int)
+        lines += [
+            "",
+            f"The TensorFlow dense curve (MB after fits {steps[0]}, {steps[1]}, ..., "
+            f"{steps[-1]}): " + ", ".join(f"{curve[n]:.0f}" for n in steps) + ".",
+        ]
     return "\n".join(lines)
 
 
@@ -448,6 +553,7 @@ RENDERERS = {
     "import": import_time,
     "lfw": lfw,
     "vae": vae,
+    "memory": memory,
 }
 
 
@@ -458,16 +564,14 @@ def main():
         data = load(name)
         if data is None:
             continue
+        text = f"{render(data)}\n\n{provenance(name, data)}"
         (DOCS_RESULTS / f"{name}.md").write_text(
-            f"<!-- written by benchmarks/update_readme.py from results/{name}.json -->\n\n"
-            f"{render(data)}\n"
+            f"<!-- written by benchmarks/update_readme.py from results/{name}.json -->\n\n{text}\n"
         )
         pattern = re.compile(
             rf"(<!-- results:{name} -->)\n.*?(<!-- /results:{name} -->)", re.DOTALL
         )
-        readme = pattern.sub(
-            lambda m, d=data, r=render: f"{m.group(1)}\n{r(d)}\n{m.group(2)}", readme
-        )
+        readme = pattern.sub(lambda m, t=text: f"{m.group(1)}\n{t}\n{m.group(2)}", readme)
     (ROOT / "README.md").write_text(readme)
     print("README.md tables and docs/results/ updated")
 

@@ -25,6 +25,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
+    "sphinx_copybutton",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "results", "auto_examples/*.ipynb", "auto_examples/*.py", "**/*.zip"]
@@ -35,6 +36,8 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+# "On this page" of a class page lists ``fit()``, not ``AutoencoderTransformer.fit()``.
+toc_object_entries_show_parents = "hide"
 
 # Offline: no inventories are fetched, so cross-project references stay plain text.
 intersphinx_mapping = {}
@@ -51,7 +54,17 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "image_scrapers": ("matplotlib",),
     "min_reported_time": 1,
+    # Backreferences feed each class page's mini-gallery ("Examples using ..."),
+    # which the class template (_templates/autosummary/class.rst) places.
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("skae",),
+    "reference_url": {"skae": None},
 }
+
+# The copy button leaves out prompts and output: ">>> " / "... " (doctests),
+# "$ " (shell sessions).
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skae {version}"
@@ -59,8 +72,11 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
+    # The top bar: User guide, API reference, Examples, Changelog (index.rst's toctree).
+    "header_links_before_dropdown": 6,
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skae.css"]
 html_show_sourcelink = False
 
 

@@ -1,11 +1,13 @@
 """
-PCA vs an autoencoder on handwritten digits
-===========================================
+PCA vs autoencoders on handwritten digits
+=========================================
 
 The same held-out digits, compressed to 8 numbers each and decoded again:
-by PCA (the best *linear* 8-dimensional code) and by
-:class:`skae.AutoencoderTransformer` (a non-linear one). The autoencoder is
-used exactly as PCA is: ``fit``, ``transform``, ``inverse_transform``.
+by PCA (the best *linear* 8-dimensional code), by
+:class:`skae.AutoencoderTransformer` (a dense, non-linear one) and by
+:class:`skae.ConvAutoencoder` (convolutions over the 8 x 8 image, given as
+flat rows with ``image_shape``). The autoencoders are used exactly as PCA
+is: ``fit``, ``transform``, ``inverse_transform``.
 
 Run: ``python examples/plot_digits_pca_vs_autoencoder.py [--output FILE]``
 (default: ``output/digits_pca_vs_autoencoder.png``).
@@ -14,20 +16,19 @@ Run: ``python examples/plot_digits_pca_vs_autoencoder.py [--output FILE]``
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, ConvAutoencoder
 
 parser = argparse.ArgumentParser(description="PCA vs an autoencoder on handwritten digits.")
 parser.add_argument("--output", default="output/digits_pca_vs_autoencoder.png")
-args = parser.parse_args()
+# parse_known_args: under Jupyter the kernel's own arguments (-f kernel.json) are
+# in sys.argv; they are not this script's, and are left alone.
+args, _ = parser.parse_known_args()
 
 X = load_digits().data / 16.0
 X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
@@ -35,6 +36,7 @@ X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
 models = {
     "PCA(8)": PCA(n_components=8),
     "AutoencoderTransformer(8)": AutoencoderTransformer(n_components=8, random_state=0),
+    "ConvAutoencoder(8)": ConvAutoencoder(n_components=8, image_shape=(8, 8), random_state=0),
 }
 rows = {"original": X_test}
 for name, model in models.items():
@@ -42,7 +44,7 @@ for name, model in models.items():
     rows[name] = model.inverse_transform(model.transform(X_test))
     print(f"{name:28s} held-out MSE {np.mean((X_test - rows[name]) ** 2):.4f}")
 
-n_show = 10
+n_show = 8
 fig, axes = plt.subplots(len(rows), n_show, figsize=(n_show, 1.2 * len(rows) + 0.4))
 for r, (name, images) in enumerate(rows.items()):
     mse = "" if name == "original" else f"\nMSE {np.mean((X_test - images) ** 2):.4f}"

@@ -33,9 +33,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
@@ -52,7 +49,9 @@ parser = argparse.ArgumentParser(description="Eigenfaces against an autoencoder 
 parser.add_argument("--data-home", default=None, help="scikit-learn data home holding lfw_home")
 parser.add_argument("--output-dir", default="output", help="where the figures go")
 parser.add_argument("--quick", action="store_true", help="few epochs: a fast end-to-end check")
-args = parser.parse_args()
+# parse_known_args: under Jupyter the kernel's own arguments (-f kernel.json) are
+# in sys.argv; they are not this script's, and are left alone.
+args, _ = parser.parse_known_args()
 output_dir = Path(args.output_dir)
 output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -104,8 +103,10 @@ for name, pipeline in pipelines.items():
 # %%
 # Confusion matrices
 # ------------------
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+# Rows: the true person; columns: the predicted one. The diagonal holds the
+# faces recognised; off it, who is taken for whom.
 short_names = [name.split()[-1] for name in target_names]
+fig, axes = plt.subplots(2, 1, figsize=(7, 12.5))
 for ax, (name, predicted) in zip(axes, predictions.items(), strict=True):
     ConfusionMatrixDisplay.from_predictions(
         y_test, predicted, display_labels=short_names, ax=ax, colorbar=False
@@ -118,21 +119,36 @@ fig.savefig(output_dir / "eigenfaces_confusion.png", dpi=100)
 # %%
 # Test faces, predicted and true
 # ------------------------------
-# A red title: at least one of the two pipelines is wrong on that face.
+# Eighteen test faces: the first six that at least one pipeline gets wrong,
+# and the first twelve that both get right. A prediction in red is wrong.
+wrong = np.zeros(len(y_test), dtype=bool)
+for predicted in predictions.values():
+    wrong |= predicted != y_test
+shown = np.sort(np.concatenate([np.flatnonzero(wrong)[:6], np.flatnonzero(~wrong)[:12]]))
 n_rows, n_cols = 3, 6
-fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.8 * n_cols, 2.6 * n_rows))
-for k, ax in enumerate(axes.ravel()):
+fig, axes = plt.subplots(n_rows, n_cols, figsize=(9, 8.4))
+for k, ax in zip(shown, axes.ravel(), strict=False):
     ax.imshow(X_test[k].reshape(h, w), cmap="gray")
     ax.set_axis_off()
-    guesses = [short_names[predictions[name][k]] for name in pipelines]
-    wrong = any(predictions[name][k] != y_test[k] for name in pipelines)
-    ax.set_title(
-        f"PCA: {guesses[0]}\nAE: {guesses[1]}\ntrue: {short_names[y_test[k]]}",
-        fontsize=8,
-        color="tab:red" if wrong else "black",
-    )
+    lines = [(f"true: {short_names[y_test[k]]}", "black")]
+    for name, label in (("Eigenfaces", "PCA"), ("Autoencoder", "AE")):
+        guess = predictions[name][k]
+        colour = "black" if guess == y_test[k] else "tab:red"
+        lines.append((f"{label}: {short_names[guess]}", colour))
+    for row, (text, colour) in enumerate(lines):
+        ax.text(
+            0.5,
+            1.04 + 0.13 * (len(lines) - 1 - row),
+            text,
+            color=colour,
+            fontsize=10,
+            ha="center",
+            va="bottom",
+            transform=ax.transAxes,
+        )
 fig.tight_layout()
 fig.savefig(output_dir / "eigenfaces_gallery.png", dpi=100)
+print(f"{wrong.sum()} of {len(y_test)} test faces are wrong in at least one pipeline")
 
 # %%
 # Eigenfaces and autoencoder faces
@@ -148,13 +164,13 @@ basis = pixel_scale * (
     ae.inverse_transform(np.eye(ae.n_components)[:6])
     - ae.inverse_transform(np.zeros((1, ae.n_components)))
 )
-fig, axes = plt.subplots(2, 6, figsize=(10, 4.4))
+fig, axes = plt.subplots(2, 6, figsize=(9, 4.2))
 for k in range(6):
     for row, (face, label) in enumerate(
         [(pca.components_[k], f"eigenface {k + 1}"), (basis[k], f"AE unit code {k + 1}")]
     ):
         axes[row, k].imshow(face.reshape(h, w), cmap="gray")
-        axes[row, k].set_title(label, fontsize=8)
+        axes[row, k].set_title(label, fontsize=9)
         axes[row, k].set_axis_off()
 fig.tight_layout()
 fig.savefig(output_dir / "eigenfaces_bases.png", dpi=100)

@@ -17,7 +17,7 @@ and a VAE with a weaker KL term (``beta=0.5``).
 Two figures:
 
 1. the 2-D codes of PCA, the autoencoder and the VAE, coloured by KMeans'
-   cluster (top) and by the true digit (bottom);
+   cluster (left) and by the true digit (right);
 2. each cluster's centre in a 16-D code space, decoded back to an image
    with ``inverse_transform``: what each cluster stands for.
 
@@ -27,9 +27,6 @@ Run: ``python examples/plot_latent_clustering.py [--output-dir DIR]``.
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.cluster import KMeans
@@ -42,7 +39,9 @@ from skae import AutoencoderTransformer, VAETransformer
 
 parser = argparse.ArgumentParser(description="KMeans in an autoencoder's latent space.")
 parser.add_argument("--output-dir", default="output")
-args = parser.parse_args()
+# parse_known_args: under Jupyter the kernel's own arguments (-f kernel.json) are
+# in sys.argv; they are not this script's, and are left alone.
+args, _ = parser.parse_known_args()
 output_dir = Path(args.output_dir)
 output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -80,15 +79,20 @@ for n in (2, 16):
 # %%
 # The 2-D codes, coloured by cluster and by the true digit
 # ----------------------------------------------------------
-fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
-for column, name in enumerate(reducers):
+# Left: KMeans' clusters (their numbers are arbitrary, so are their
+# colours); right: the true digits, which KMeans never saw. Where a colour
+# on the right fills one region, that digit has a place of its own in the
+# code space, and a cluster can find it.
+fig, axes = plt.subplots(3, 2, figsize=(9, 12), layout="constrained")
+for row, name in enumerate(reducers):
     pipeline, labels = pipelines[name, 2]
     codes = pipeline["reducer"].transform(X)
-    for row, (colours, what) in enumerate([(labels, "KMeans cluster"), (y, "true digit")]):
+    for column, (colours, what) in enumerate([(labels, "KMeans cluster"), (y, "true digit")]):
         ax = axes[row, column]
-        ax.scatter(codes[:, 0], codes[:, 1], c=colours, cmap="tab10", s=6)
+        points = ax.scatter(codes[:, 0], codes[:, 1], c=colours, cmap="tab10", s=6, vmin=0, vmax=9)
         ax.set(title=f"{name}: {what}", xticks=[], yticks=[])
-fig.tight_layout()
+handles, _ = points.legend_elements()
+fig.legend(handles, [str(d) for d in range(10)], title="true digit", loc="outside right center")
 fig.savefig(output_dir / "latent_clustering_codes.png", dpi=110)
 print(f"saved {output_dir / 'latent_clustering_codes.png'}")
 
@@ -97,7 +101,7 @@ print(f"saved {output_dir / 'latent_clustering_codes.png'}")
 # ------------------------------
 # Clusters are ordered by the digit most of their members are, so that the
 # columns line up across the three rows.
-fig, axes = plt.subplots(3, 10, figsize=(12, 4.2))
+fig, axes = plt.subplots(3, 10, figsize=(9, 4.2))
 for row, name in enumerate(reducers):
     pipeline, labels = pipelines[name, 16]
     centres = pipeline["kmeans"].cluster_centers_
@@ -107,9 +111,9 @@ for row, name in enumerate(reducers):
         ax = axes[row, column]
         ax.imshow(np.clip(images[k].reshape(8, 8), 0, 1), cmap="gray_r", vmin=0, vmax=1)
         ax.set(xticks=[], yticks=[])
-        ax.set_title(f"mostly {majority[k]}", fontsize=8)
+        ax.set_title(f"{majority[k]}", fontsize=10)
     axes[row, 0].set_ylabel(name, fontsize=9)
-fig.suptitle("KMeans centres in a 16-D code space, decoded with inverse_transform")
+fig.suptitle("KMeans centres in a 16-D code space, decoded; above each, its majority digit")
 fig.tight_layout()
 fig.savefig(output_dir / "latent_clustering_centres.png", dpi=110)
 print(f"saved {output_dir / 'latent_clustering_centres.png'}")

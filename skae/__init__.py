@@ -13,7 +13,7 @@ from ._persistence import allow_legacy_format
 from ._sequence import SequenceAutoencoder, make_windows, windows_to_timeline
 from ._vae import VAETransformer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "AutoencoderImputer",

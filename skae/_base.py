@@ -45,7 +45,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     ``_sample_layout``
         Class attribute: what one sample is, ``Rows()``, ``Images(...)`` or
-        ``Sequences()`` (:mod:`skae._layout`); resolved at fit as ``layout_``.
+        ``Sequences()`` (skae's ``_layout`` module); resolved at fit as ``layout_``.
     ``_ensure_all_finite``
         Class attribute: ``True``, or ``"allow-nan"`` to accept missing values.
     ``_check_parameters(self)``

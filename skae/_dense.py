@@ -130,9 +130,11 @@ class AutoencoderTransformer(BaseAutoencoder):
         Number of epochs run.
     log_dir_ : str or None
         This fit's TensorBoard folder (None without ``log_dir``).
-    layout_ : skae._layout.FittedLayout
-        The sample shapes resolved at fit: what the network reads
-        (``layout_.network_shape``) and what ``fit`` received.
+    layout_ : object
+        The sample shapes resolved at fit, a small record with
+        ``layout_.kind`` (``"rows"``, ``"images"`` or ``"sequences"``),
+        ``layout_.network_shape`` (one sample as the network reads it) and
+        ``layout_.input_shape`` (one sample as ``fit`` received it).
     offset_ : ndarray of shape (n_features,)
         Subtracted from each feature before the network (the mean, or the
         range's lower end for bounded output activations).

@@ -77,7 +77,8 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
     decoder_ : keras.Model
         Maps latent points to standardised rows.
     model_ : keras.Model
-        The VAE (``skae._keras.models.VariationalAutoencoder``).
+        The VAE: a ``keras.Model`` subclass of skae's own whose loss is the
+        negative ELBO. To save it, save the estimator (pickle, joblib).
     history_ : dict of str to list of float
         Per epoch: ``loss`` (negative ELBO with the current KL weight, per
         sample, standardised units), ``reconstruction`` and ``kl`` terms, and
