@@ -182,11 +182,14 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path):
     target = tmp_path / "Z.npy"
     target.write_bytes(b"old")
 
+    class Interrupted(BaseException):  # as KeyboardInterrupt is: not an Exception
+        pass
+
     def interrupted(stream):
         stream.write(b"half of the new")
-        raise KeyboardInterrupt
+        raise Interrupted
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted):
         _write_atomically(target, interrupted)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Z.npy"]  # no temporary left

@@ -245,3 +245,17 @@ def test_crafted_model_files_never_run_through_the_command_line(fitted, tmp_path
         assert run.returncode == 2, run.stderr  # a clear error, no traceback
     assert not marker.exists()
     assert not (tmp_path / "Z.npy").exists()
+
+
+def test_skops_asks_to_trust_the_users_own_network_functions_too():
+    from networks_for_tests import small_dense_decoder
+
+    ae = AutoencoderTransformer(2, decoder=small_dense_decoder, **FAST).fit(X)
+    saved = skops.io.dumps(ae)
+    asked = skops.io.get_untrusted_types(data=saved)
+    assert sorted(asked) == [
+        "networks_for_tests.small_dense_decoder",
+        "skae._dense.AutoencoderTransformer",
+    ]
+    loaded = skops.io.loads(saved, trusted=asked)
+    np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
