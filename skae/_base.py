@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting as fitting
-from . import _persistence
+from . import _ordered, _persistence, fit_cache
 from . import _scaling as scaling
 from ._layout import Rows
 from ._sample_weight import weighted_rows
@@ -234,21 +234,65 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """The fit template; ``continuing`` trains the fitted networks further."""
         from ._keras import engine
 
+        cache_key, validated = None, False
+        if self._ordered_codes and not (continuing or incremental):
+            # A search's candidates that differ only in n_components share
+            # one trained network (skae.fit_cache says when, and why safely).
+            X, validated = self._validate_input(X, reset=True), True
+            self._check_parameters()
+            cache_key = fit_cache.key(self, X, sample_weight)
+            cached = fit_cache.get(cache_key)
+            if cached is not None:
+                return self._fit_from_cache(cached, X, sample_weight)
         fit, X = self._describe_fit(
-            X, y, sample_weight, continuing=continuing, incremental=incremental
+            X, y, sample_weight, continuing=continuing, incremental=incremental, validated=validated
         )
         history, self._optimizer_state = engine.train(fit)
+        fit_cache.put(cache_key, self._cache_entry(history, fit))
         self._finish_fit(history, fit.epochs, fit.early_stopping)
+        self._keep_codes(X, sample_weight, fit.seed)
         self._after_training(X, sample_weight)
         return self
 
-    def _describe_fit(self, X, y, sample_weight, *, continuing, incremental):
+    def _cache_entry(self, history, fit):
+        """The trained state :meth:`_fit_from_cache` restores, as plain data."""
+        from ._keras import models
+
+        return {
+            "model": models.model_state(self.model_),
+            "network_names": list(self._network_names),
+            "history": history,
+            "optimizer_state": self._optimizer_state,
+            "offset": self.offset_,
+            "scale": self.scale_,
+            "fit": {"seed": fit.seed, "epochs": fit.epochs, "early_stopping": fit.early_stopping},
+        }
+
+    def _fit_from_cache(self, entry, X, sample_weight):
+        """The end of a fit whose training ``fit_cache`` held: the same state, rebuilt."""
+        from ._keras import models
+
+        model = models.model_from_state(entry["model"])
+        self._set_networks({name: model.get_layer(name) for name in entry["network_names"]}, model)
+        self.offset_, self.scale_ = entry["offset"], entry["scale"]
+        self._optimizer_state = entry["optimizer_state"]
+        self.history_, self.n_iter_, self.log_dir_ = {}, 0, None
+        fit = entry["fit"]
+        self._finish_fit(entry["history"], fit["epochs"], fit["early_stopping"])
+        self._keep_codes(X, sample_weight, fit["seed"])
+        self._after_training(X, sample_weight)
+        return self
+
+    def _describe_fit(self, X, y, sample_weight, *, continuing, incremental, validated=False):
         """Everything before training, once: ``(FitDescription, validated X)``.
+
+        ``validated``: X has been validated already (``reset=True``).
 
         Sets the fitted state that training starts from: the layout, the
         scaling (unless ``continuing``), the networks and the model.
         """
-        X = self._validate_input(X, reset=not continuing)
+        if not validated:
+            X = self._validate_input(X, reset=not continuing)
         self._check_parameters()
         from ._keras import builders, engine, models
         from ._keras.fit_description import steps_per_epoch
@@ -280,6 +324,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.log_dir_ = run_dir
         options = {"loss": self.loss, "early_stopping_start": 0, "flip_horizontal": False}
         options.update(self._training_options())
+        if self._ordered_codes:  # the model computes its loss over the prefixes
+            options["loss"] = None
         fit = engine.FitDescription(
             model=model,
             data=data,
@@ -314,6 +360,41 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ran_out=early_stopping and epochs_run >= epochs,
             epochs=epochs,
             n_iter_no_change=self.n_iter_no_change,
+        )
+
+    def _keep_codes(self, X, sample_weight, seed):
+        """``n_components_``, and for ordered codes ``explained_variance_ratio_``.
+
+        Ordered codes: the ratio of every code of the network, measured on
+        (up to :data:`~skae._ordered.RATIO_ROWS` of) the training rows X,
+        decides how many are kept where ``n_components`` is a fraction.
+        """
+        width = self._code_width()
+        if not self._ordered_codes:
+            self.n_components_ = width
+            return
+        rows = _ordered.ratio_rows(len(X), seed)
+        X_rows = np.asarray(X[rows], dtype=np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, float)[rows]
+        self.n_components_ = width  # every code, while measuring
+        ratios = _ordered.explained_variance_ratio(
+            X_rows, self._encode(X_rows), self._decode, weights
+        )
+        self.n_components_ = _ordered.kept_components(self.n_components, ratios, self._name())
+        self.explained_variance_ratio_ = ratios[: self.n_components_]
+
+    @property
+    def _ordered_codes(self):
+        """Whether this estimator trains ordered codes (a parameter of some estimators)."""
+        return bool(getattr(self, "ordered", False))
+
+    def _code_width(self):
+        """How many codes the networks are built with (``max_components`` for ordered codes)."""
+        return _ordered.network_width(
+            self.n_components,
+            getattr(self, "max_components", None),
+            self._ordered_codes,
+            int(np.prod(self.layout_.input_shape)),
         )
 
     def _set_networks(self, networks, model):
@@ -441,6 +522,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         builders.resolve_activation("output_activation", self.output_activation)
         for name in ("encoder", "decoder"):
             builders.check_network_function(name, getattr(self, name))
+        if hasattr(self, "ordered"):
+            _ordered.check_parameters(self)
 
     def _fit_scaling(self, X, sample_weight):
         """Learn ``offset_`` and ``scale_`` that map X onto the network's scale.
@@ -467,9 +550,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         raise NotImplementedError
 
     def _build_model(self, networks, noise, seed, steps_per_epoch):
-        """The trained model: ``decoder(encoder(noise(x)))``, sharing their weights."""
-        from ._keras import builders
+        """The trained model: ``decoder(encoder(noise(x)))``, sharing their weights
+        (for ordered codes, decoding every prefix size of the code)."""
+        from ._keras import builders, models
 
+        if self._ordered_codes:
+            return models.OrderedAutoencoder(
+                networks["encoder"],
+                networks["decoder"],
+                _ordered.prefix_sizes(self._code_width()),
+                loss=self.loss,
+                noise=noise,
+                name="ordered_autoencoder",
+            )
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
 
     def _training_options(self):
@@ -483,9 +576,31 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Latent codes of validated rows X (what ``transform`` returns)."""
         from ._keras import engine
 
-        return engine.predict(self.encoder_, X, *self._network_input_plan(X))
+        codes = engine.predict(self.encoder_, X, *self._network_input_plan(X))
+        return self._kept(codes)
 
     # ------------------------------------------------------- private helpers
+
+    def _kept(self, codes):
+        """The first ``n_components_`` of the network's codes (all of them, unless ordered)."""
+        kept = self._n_kept()
+        return codes[:, :kept] if codes.shape[1] > kept else codes
+
+    def _n_kept(self):
+        """``n_components_`` (``n_components`` for a model saved before it existed)."""
+        return getattr(self, "n_components_", self.n_components)
+
+    def _padded(self, Z):
+        """Codes of k columns completed with the absent codes' learned values,
+        as an ordered fit trains them."""
+        width = self.decoder_.input_shape[-1]
+        if Z.shape[1] == width:
+            return Z
+        k = Z.shape[1]
+        # The values learned for the largest trained prefix size up to k.
+        row = np.searchsorted(self.model_.sizes, k, side="right") - 1
+        absent = np.asarray(self.model_.absent, dtype=Z.dtype)[row, k:]
+        return np.concatenate([Z, np.broadcast_to(absent, (len(Z), len(absent)))], axis=1)
 
     def _validate_input(self, X, reset):
         """Validate X and return it as a 2-D float array of rows.
@@ -526,7 +641,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Rows (float64, the user's units) decoded from latent codes Z."""
         from ._keras import engine
 
-        out = engine.predict(self.decoder_, Z, lambda z: np.asarray(z, dtype=np.float32))
+        out = engine.predict(
+            self.decoder_, self._padded(Z), lambda z: np.asarray(z, dtype=np.float32)
+        )
         return self._unstandardize(self.layout_.from_network(out))
 
     def _reconstruct(self, X):
@@ -535,7 +652,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return getattr(self, "n_components_", self.n_components)
 
     def __getstate__(self):
         return _persistence.saved_state(super().__getstate__())

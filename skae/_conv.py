@@ -4,6 +4,7 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
+from . import _ordered
 from ._base import BaseAutoencoder
 from ._layout import Images
 
@@ -29,8 +30,12 @@ class ConvAutoencoder(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=32
+    n_components : int or float in (0, 1), default=32
         Size of the dense latent vector.
+        With ``ordered=True``, a float is a fraction of the variance, as
+        ``PCA(n_components=0.95)`` reads it: the fit trains ``max_components``
+        codes and keeps the fewest whose cumulative
+        ``explained_variance_ratio_`` exceeds it, as ``n_components_``.
     image_shape : tuple of int, default=None
         (height, width) or (height, width, channels) of each image, for flat
         input rows. Inferred from image arrays when None.
@@ -44,6 +49,28 @@ class ConvAutoencoder(BaseAutoencoder):
         probability 1/2 in every epoch (a fresh draw per epoch, seeded by
         ``random_state``). Helps on faces and natural images; validation
         images and ``transform`` are never flipped.
+    ordered : bool, default=False
+        Train codes in order of importance, as PCA's components: the first k
+        codes are then a good k-code representation for every k, so one fit
+        serves every code size (``transform(X)[:, :k]`` and
+        ``inverse_transform`` of those k columns), ``explained_variance_ratio_``
+        says what each code adds, and ``n_components`` may be a fraction.
+        Each batch is decoded from every prefix size of the code (the powers
+        of two below the width, and the width) and their losses averaged,
+        which makes a fit slower (``benchmarks/bench_ordered.py``). See
+        :ref:`ordered-codes`.
+
+        .. versionadded:: 0.2
+    max_components : int or None, default=None
+        With ``ordered=True``, the number of codes the networks are built and
+        trained with; ``n_components`` keeps a prefix of them. None: as many
+        as ``n_components``, or ``min(n_features, 64)`` when it is a fraction
+        (64 codes reach R² 0.99 on the digits; a wider code costs more). Fix
+        it in a search over ``n_components``: candidates that differ only in
+        ``n_components`` then share one trained network per fold
+        (:mod:`skae.fit_cache`).
+
+        .. versionadded:: 0.2
     hidden_layer_sizes : tuple of int, default=()
         Dense layers between the flattened feature maps and the latent vector.
     activation : str or callable, default="relu"
@@ -145,6 +172,7 @@ class ConvAutoencoder(BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
+        **_ordered.parameter_constraints(),
         "image_shape": ["array-like", None],
         "filters": ["array-like"],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -159,6 +187,8 @@ class ConvAutoencoder(BaseAutoencoder):
         filters=(32, 64),
         kernel_size=3,
         flip_horizontal=False,
+        ordered=False,
+        max_components=None,
         hidden_layer_sizes=(),
         activation="relu",
         output_activation="linear",
@@ -203,6 +233,8 @@ class ConvAutoencoder(BaseAutoencoder):
             encoder=encoder,
             decoder=decoder,
         )
+        self.ordered = ordered
+        self.max_components = max_components
         self.image_shape = image_shape
         self.filters = filters
         self.kernel_size = kernel_size
@@ -220,7 +252,7 @@ class ConvAutoencoder(BaseAutoencoder):
 
         return builders.conv_networks(
             self.layout_.network_shape,
-            self.n_components,
+            self._code_width(),
             self.filters,
             self.kernel_size,
             self.hidden_layer_sizes,

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-from . import _whitening
+from . import _ordered, _whitening
 from ._base import BaseAutoencoder
 
 
@@ -22,9 +22,13 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=8
+    n_components : int or float in (0, 1), default=8
         Size of the latent space (the bottleneck). Larger than ``n_features``
         (an overcomplete code) is allowed.
+        With ``ordered=True``, a float is a fraction of the variance, as
+        ``PCA(n_components=0.95)`` reads it: the fit trains ``max_components``
+        codes and keeps the fewest whose cumulative
+        ``explained_variance_ratio_`` exceeds it, as ``n_components_``.
     hidden_layer_sizes : tuple of int, default=(128,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` gives a single linear map each way.
@@ -43,6 +47,28 @@ class AutoencoderTransformer(BaseAutoencoder):
         faces, whitened codes of a linear autoencoder on standardised pixels
         were the autoencoders' best (``benchmarks/bench_lfw_classify.py``).
         Not with ``partial_fit``: the statistics need all training rows.
+
+        .. versionadded:: 0.2
+    ordered : bool, default=False
+        Train codes in order of importance, as PCA's components: the first k
+        codes are then a good k-code representation for every k, so one fit
+        serves every code size (``transform(X)[:, :k]`` and
+        ``inverse_transform`` of those k columns), ``explained_variance_ratio_``
+        says what each code adds, and ``n_components`` may be a fraction.
+        Each batch is decoded from every prefix size of the code (the powers
+        of two below the width, and the width) and their losses averaged,
+        which makes a fit slower (``benchmarks/bench_ordered.py``). See
+        :ref:`ordered-codes`.
+
+        .. versionadded:: 0.2
+    max_components : int or None, default=None
+        With ``ordered=True``, the number of codes the networks are built and
+        trained with; ``n_components`` keeps a prefix of them. None: as many
+        as ``n_components``, or ``min(n_features, 64)`` when it is a fraction
+        (64 codes reach R² 0.99 on the digits; a wider code costs more). Fix
+        it in a search over ``n_components``: candidates that differ only in
+        ``n_components`` then share one trained network per fold
+        (:mod:`skae.fit_cache`).
 
         .. versionadded:: 0.2
     epochs : int, default=100
@@ -212,6 +238,7 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
+        **_ordered.parameter_constraints(),
         "whiten": ["boolean"],
     }
 
@@ -223,6 +250,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         activation="relu",
         output_activation="linear",
         whiten=False,
+        ordered=False,
+        max_components=None,
         epochs=100,
         batch_size=32,
         learning_rate=1e-3,
@@ -264,6 +293,8 @@ class AutoencoderTransformer(BaseAutoencoder):
             encoder=encoder,
             decoder=decoder,
         )
+        self.ordered = ordered
+        self.max_components = max_components
         self.whiten = whiten
 
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -330,7 +361,7 @@ class AutoencoderTransformer(BaseAutoencoder):
 
         return builders.dense_networks(
             self.n_features_in_,
-            self.n_components,
+            self._code_width(),
             self.hidden_layer_sizes,
             self.activation,
             self.output_activation,

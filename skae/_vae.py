@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from . import _ordered
 from ._base import BaseAutoencoder
 from ._layout import Images
 from ._streaming import blocks
@@ -35,8 +36,12 @@ class VAETransformer(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=8
+    n_components : int or float in (0, 1), default=8
         Size of the latent space.
+        With ``ordered=True``, a float is a fraction of the variance, as
+        ``PCA(n_components=0.95)`` reads it: the fit trains ``max_components``
+        codes and keeps the fewest whose cumulative
+        ``explained_variance_ratio_`` exceeds it, as ``n_components_``.
     beta : float, default=1.0
         Weight of the KL term. ``beta=0`` is a plain (noise-trained)
         autoencoder; ``beta > 1`` trades reconstruction for a smoother,
@@ -54,6 +59,28 @@ class VAETransformer(BaseAutoencoder):
         Convolutional blocks, when convolutional.
     kernel_size : int, default=3
         Convolution kernel size, when convolutional.
+    ordered : bool, default=False
+        Train codes in order of importance, as PCA's components: the first k
+        codes are then a good k-code representation for every k, so one fit
+        serves every code size (``transform(X)[:, :k]`` and
+        ``inverse_transform`` of those k columns), ``explained_variance_ratio_``
+        says what each code adds, and ``n_components`` may be a fraction.
+        Each batch is decoded from every prefix size of the code (the powers
+        of two below the width, and the width) and their losses averaged,
+        which makes a fit slower (``benchmarks/bench_ordered.py``). See
+        :ref:`ordered-codes`.
+
+        .. versionadded:: 0.2
+    max_components : int or None, default=None
+        With ``ordered=True``, the number of codes the networks are built and
+        trained with; ``n_components`` keeps a prefix of them. None: as many
+        as ``n_components``, or ``min(n_features, 64)`` when it is a fraction
+        (64 codes reach R² 0.99 on the digits; a wider code costs more). Fix
+        it in a search over ``n_components``: candidates that differ only in
+        ``n_components`` then share one trained network per fold
+        (:mod:`skae.fit_cache`).
+
+        .. versionadded:: 0.2
     hidden_layer_sizes : tuple of int, default=(128,)
         Dense hidden layers (dense mode), or dense layers after the
         convolutions (convolutional mode).
@@ -111,6 +138,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
+        **_ordered.parameter_constraints(),
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "image_shape": ["array-like", None],
@@ -128,6 +156,8 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         image_shape=None,
         filters=(32, 64),
         kernel_size=3,
+        ordered=False,
+        max_components=None,
         hidden_layer_sizes=(128,),
         activation="relu",
         output_activation="linear",
@@ -172,6 +202,8 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
             encoder=encoder,
             decoder=decoder,
         )
+        self.ordered = ordered
+        self.max_components = max_components
         self.beta = beta
         self.kl_warmup_epochs = kl_warmup_epochs
         self.image_shape = image_shape
@@ -247,7 +279,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = np.random.default_rng() if random_state is None else check_random_state(random_state)
-        return self.inverse_transform(rng.standard_normal((n_samples, self.n_components)))
+        return self.inverse_transform(rng.standard_normal((n_samples, self._n_kept())))
 
     @property
     def noise_variance_(self):
@@ -260,7 +292,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         from ._keras import builders
 
         common = dict(
-            n_components=self.n_components,
+            n_components=self._code_width(),
             hidden_layer_sizes=self.hidden_layer_sizes,
             activation=self.activation,
             output_activation=self.output_activation,
@@ -279,6 +311,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         return builders.dense_networks(self.n_features_in_, **common)
 
     def _build_model(self, networks, noise, seed, steps_per_epoch):
+        from . import _ordered
         from ._keras.models import VariationalAutoencoder
 
         return VariationalAutoencoder(
@@ -288,6 +321,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
             warmup_steps=self.kl_warmup_epochs * steps_per_epoch,
             noise=noise,
             seed=seed,
+            sizes=_ordered.prefix_sizes(self._code_width()) if self.ordered else None,
             name="vae",
         )
 
@@ -304,7 +338,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         from ._keras import engine
 
         mean, log_var = engine.predict(self.encoder_, X, *self._network_input_plan(X))
-        return mean.astype(np.float64), log_var.astype(np.float64)
+        return self._kept(mean).astype(np.float64), self._kept(log_var).astype(np.float64)
 
     def _elbo(self, X):
         """ELBO of each row of an in-memory block X (see :meth:`score_samples`)."""
@@ -317,10 +351,10 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
         log_noise_var = self.model_.noise_log_variance()
         # The same draws for every sample: a sample's score does not depend
         # on which other rows, or in which order, it was scored with.
-        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self.n_components))
+        draws = np.random.default_rng(0).standard_normal((_ELBO_DRAWS, self._n_kept()))
         log_likelihood = np.zeros(len(X))
         for eps in draws:
-            z = mean + np.exp(0.5 * log_var) * eps
+            z = self._padded(mean + np.exp(0.5 * log_var) * eps)
             decoded = self.layout_.from_network(
                 engine.predict(self.decoder_, z, lambda z: z.astype(np.float32))
             )

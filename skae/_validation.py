@@ -99,12 +99,21 @@ def _ndim(X):
 
 
 def validate_codes(estimator, Z):
-    """Latent codes Z for ``estimator.inverse_transform``: a float array of n_components columns."""
+    """Latent codes Z for ``estimator.inverse_transform``: a float array of
+    ``n_components_`` columns (of 1 to ``n_components_`` for ordered codes)."""
     Z = check_array(Z, dtype=[np.float64, np.float32], input_name="X")
-    if Z.shape[1] != estimator.n_components:
+    kept = estimator._n_kept()
+    if estimator._ordered_codes and 1 <= Z.shape[1] <= kept:
+        return Z  # the first k codes; the others absent
+    if Z.shape[1] != kept:
+        expected = (
+            f"between 1 and {kept} features (n_components_)"
+            if estimator._ordered_codes
+            else f"{kept} features (n_components)"
+        )
         raise ValueError(
             f"X has {Z.shape[1]} features, but {type(estimator).__name__}.inverse_transform "
-            f"is expecting {estimator.n_components} features (n_components) as input."
+            f"is expecting {expected} as input."
         )
     return Z
 

@@ -205,7 +205,7 @@ def inverse_to_onnx(estimator, Z=None, *, target_opset=None, rtol=1e-4):
     opset = _check_opset(target_opset)
     _check_rtol(rtol)
     if Z is None:
-        Z = np.random.default_rng(0).standard_normal((16, estimator.n_components))
+        Z = np.random.default_rng(0).standard_normal((16, estimator._n_kept()))
         Z = Z.astype(np.float32)
     Z = _float_array(Z, "Z")
     wrapper = estimators.InverseTransform(estimator)

@@ -217,3 +217,56 @@ def plot_reconstruction_curve(estimators, X, *, ax=None):
     ax.set(xlabel="n_components", ylabel="reconstruction R²", title="Variance explained")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_explained_variance(estimator, pca=None, *, ax=None):
+    """Cumulative explained variance against the number of codes, PCA's curve beside it.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``explained_variance_ratio_``
+        An skae estimator fitted with ``ordered=True`` (or a PCA).
+    pca : fitted PCA, default=None
+        Drawn beside the estimator, for its first as many components.
+    ax : matplotlib Axes, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from skae import AutoencoderTransformer
+    >>> from skae.plotting import plot_explained_variance
+    >>> X = load_digits().data
+    >>> ae = AutoencoderTransformer(8, ordered=True, epochs=3, random_state=0).fit(X)
+    >>> ax = plot_explained_variance(ae, pca=PCA(8).fit(X))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['AutoencoderTransformer', 'PCA']
+    """
+    ratios = getattr(estimator, "explained_variance_ratio_", None)
+    if ratios is None:
+        check_is_fitted(estimator)
+        raise ValueError(
+            f"{type(estimator).__name__} has no explained_variance_ratio_: fit it with "
+            "ordered=True, whose codes are ordered as PCA's components."
+        )
+    ax = _axes(ax)
+    for model in (estimator, pca):
+        if model is None:
+            continue
+        cumulative = np.cumsum(model.explained_variance_ratio_)
+        ax.plot(np.arange(1, len(cumulative) + 1), cumulative, "o-", ms=3,
+                label=type(model).__name__)  # fmt: skip
+    ax.set(
+        xlabel="number of codes (components)",
+        ylabel="cumulative explained variance",
+        ylim=(0, 1),
+        title="Explained variance",
+    )
+    ax.legend(fontsize=8)
+    return ax

@@ -29,6 +29,11 @@ ESTIMATORS = [
     ),
     AutoencoderImputer(n_components=2, **FAST),
     SequenceAutoencoder(n_components=2, units=4, **FAST),
+    # Ordered codes: a prefix of a wider code (and fits shared through
+    # skae.fit_cache), and the VAE's and the convolutional model's own.
+    AutoencoderTransformer(n_components=2, ordered=True, max_components=3, **FAST),
+    ConvAutoencoder(n_components=2, filters=(4,), ordered=True, **FAST),
+    VAETransformer(n_components=2, kl_warmup_epochs=1, ordered=True, **FAST),
 ]
 
 # Every entry is a debt, with its reason. Aim: none.

@@ -47,9 +47,18 @@ class VariationalAutoencoder(keras.Model):
 
     ``call`` returns ``(reconstruction, z_mean, z_log_var)``; at inference the
     reconstruction decodes the posterior mean.
+
+    With ``sizes`` (ordered codes), the sampled code is decoded from its
+    first k values for every k of ``sizes``, as :class:`OrderedAutoencoder`
+    does, and the reconstruction term is the average over the sizes (the
+    masked ELBO); the KL term counts every code. ``reconstruction`` is then
+    the stack of the sizes' reconstructions along the batch.
     """
 
-    def __init__(self, encoder, decoder, beta=1.0, warmup_steps=0, noise=None, seed=None, **kwargs):
+    def __init__(
+        self, encoder, decoder, beta=1.0, warmup_steps=0, noise=None, seed=None, sizes=None,
+        **kwargs,
+    ):  # fmt: skip
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
@@ -57,6 +66,7 @@ class VariationalAutoencoder(keras.Model):
         self.warmup_steps = int(warmup_steps)
         self.noise = noise
         self.seed = seed
+        self.sizes = None if sizes is None else tuple(int(k) for k in sizes)
         self.sampling = Sampling(seed=seed, name="sampling")
         self.log_noise_var = self.add_weight(
             name="log_noise_var", shape=(), initializer="zeros", trainable=True
@@ -64,6 +74,12 @@ class VariationalAutoencoder(keras.Model):
         self.kl_step = self.add_weight(
             name="kl_step", shape=(), initializer="zeros", trainable=False
         )
+        if self.sizes is not None:  # the values of absent codes, as OrderedAutoencoder's
+            self.absent = self.add_weight(
+                name="absent",
+                shape=(len(self.sizes), encoder.output_shape[0][-1]),
+                initializer="zeros",
+            )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
@@ -72,6 +88,9 @@ class VariationalAutoencoder(keras.Model):
             x = self.noise(x, training=training)
         mean, log_var = self.encoder(x, training=training)
         z = self.sampling([mean, log_var], training=training)
+        if self.sizes is not None:
+            reconstruction = _decode_prefixes(self.decoder, z, self.sizes, self.absent, training)
+            return reconstruction, mean, log_var
         return self.decoder(z, training=training), mean, log_var
 
     def noise_log_variance(self):
@@ -89,7 +108,13 @@ class VariationalAutoencoder(keras.Model):
         # In the variables' dtype (float32 under a mixed-precision policy, whose
         # layers compute in float16 or bfloat16; float64 with floatx float64).
         y, reconstruction, mean, log_var = (ops.cast(v, self.dtype) for v in (y, *y_pred))
-        nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
+        if self.sizes is not None:  # the average over the sizes, per sample
+            n_sizes = len(self.sizes)
+            y = _repeated(y, n_sizes)
+            nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
+            nll = ops.mean(ops.reshape(nll, (n_sizes, -1)), axis=0)
+        else:
+            nll = gaussian_nll(y, reconstruction, self.log_noise_var, ops)
         kl = kl_to_standard_normal(mean, log_var, ops)
         loss = nll + self.kl_weight() * kl
         if sample_weight is not None:  # one per sample, whatever the engine shaped it to
@@ -111,6 +136,113 @@ class VariationalAutoencoder(keras.Model):
             "beta": self.beta,
             "warmup_steps": self.warmup_steps,
             "seed": self.seed,
+            "sizes": None if self.sizes is None else list(self.sizes),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_deserialize_parts(config, ("encoder", "decoder", "noise")))
+
+
+def _prefix_masks(n_codes, sizes):
+    """One row per size k: ones on the first k of ``n_codes`` codes, zeros after."""
+    return np.array([[1.0] * k + [0.0] * (n_codes - k) for k in sizes], dtype="float32")
+
+
+def _repeated(y, n_sizes):
+    """The batch ``y`` once per prefix size, stacked as :func:`_decode_prefixes` stacks them."""
+    tiled = ops.tile(ops.expand_dims(y, 0), (n_sizes,) + (1,) * len(y.shape))
+    return ops.reshape(tiled, (-1,) + tuple(y.shape[1:]))
+
+
+def _decode_prefixes(decoder, code, sizes, absent, training):
+    """The decoder applied to every prefix of ``code``: ``(len(sizes) * batch, ...)``.
+
+    For the prefix of size k (the i-th of ``sizes``), the codes after the
+    first k take the learned values ``absent[i]``, as
+    :meth:`skae.BaseAutoencoder.inverse_transform` fills a code of k columns;
+    the sizes are stacked along the batch so that the decoder runs once.
+    """
+    masks = ops.convert_to_tensor(_prefix_masks(code.shape[-1], sizes), dtype=code.dtype)
+    fill = ops.cast(absent, code.dtype) * (1.0 - masks)
+    filled = ops.expand_dims(code, 0) * ops.expand_dims(masks, 1) + ops.expand_dims(fill, 1)
+    return decoder(ops.reshape(filled, (-1, code.shape[-1])), training=training)
+
+
+def _mean_over_prefixes(per_sample, n_sizes, sample_weight):
+    """The prefix sizes' mean loss, with gradients balanced between the sizes.
+
+    ``per_sample`` is ``(n_sizes * batch,)``. The value is the plain mean of
+    the sizes' losses (what ``history_`` and early stopping see). The
+    gradient weighs each size's loss by the mean over its own value, so that
+    every size improves by the same relative amount, and the full code
+    twice as much: with equal weights the small codes' larger errors take
+    the gradient, and the full code trains 1.5x worse than a separate fit
+    on the digits (``benchmarks/bench_ordered.py``).
+    """
+    per_sample = ops.reshape(per_sample, (n_sizes, -1))
+    if sample_weight is not None:
+        per_sample = per_sample * ops.reshape(ops.cast(sample_weight, per_sample.dtype), (1, -1))
+    losses = ops.mean(per_sample, axis=1)
+    value = ops.mean(losses)
+    emphasis = ops.convert_to_tensor([1.0] * (n_sizes - 1) + [2.0], dtype=losses.dtype)
+    scale = ops.stop_gradient(value / ops.maximum(losses, 1e-12)) * emphasis
+    balanced = ops.mean(scale * losses) / ops.mean(emphasis)
+    return value + balanced - ops.stop_gradient(balanced)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class OrderedAutoencoder(keras.Model):
+    """``decoder(encoder(x))`` trained so that every prefix of the code decodes well.
+
+    Each batch is decoded from its first k codes for every k of ``sizes``
+    (Matryoshka representations, Kusupati et al., 2022; the prefixes of
+    nested dropout, Rippel et al., 2014), the codes after the first k set to
+    values learned for that size (``absent``, one row per size: "absent" is
+    then not confused with a code of 0, and the decoder learns a bias of its
+    own for each size). The sizes' losses are averaged, their gradients
+    balanced (:func:`_mean_over_prefixes`). ``sizes`` are the powers of two
+    below the code width and the width itself; a size between two of them
+    is filled with the values of the smaller one.
+
+    ``call`` returns the reconstructions of all the sizes, stacked along the
+    batch; inference never calls this model (it uses the encoder and decoder).
+    """
+
+    def __init__(self, encoder, decoder, sizes, loss="mse", noise=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.sizes = tuple(int(k) for k in sizes)
+        self.loss_name = loss
+        self.noise = noise
+        self._per_sample_loss = keras.losses.get(loss)
+        self.absent = self.add_weight(
+            name="absent", shape=(len(self.sizes), encoder.output_shape[-1]), initializer="zeros"
+        )
+
+    def call(self, x, training=False):
+        if self.noise is not None:
+            x = self.noise(x, training=training)
+        code = self.encoder(x, training=training)
+        return _decode_prefixes(self.decoder, code, self.sizes, self.absent, training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        y, y_pred = ops.cast(y, self.dtype), ops.cast(y_pred, self.dtype)  # see the VAE's
+        n_sizes = len(self.sizes)
+        per_sample = self._per_sample_loss(_repeated(y, n_sizes), y_pred)
+        per_sample = ops.reshape(per_sample, (ops.shape(per_sample)[0], -1))
+        per_sample = ops.mean(per_sample, axis=1)
+        if sample_weight is not None:
+            sample_weight = ops.reshape(sample_weight, (-1,))
+        return _mean_over_prefixes(per_sample, n_sizes, sample_weight)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **_serialize_parts(self, ("encoder", "decoder", "noise")),
+            "sizes": list(self.sizes),
+            "loss": self.loss_name,
         }
 
     @classmethod

@@ -15,6 +15,7 @@ import numpy as np
 from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
 from sklearn.base import BaseEstimator
 
+from .errors import ExportError
 from .graph import DOUBLE, FLOAT, Graph
 
 _TYPES = {FloatTensorType: FLOAT, DoubleTensorType: DOUBLE}
@@ -88,8 +89,45 @@ def whiten(g, est, codes, dtype):
     return g.cast(g.op("Div", rotated, g.const(est.whitening_scale_, np.float64)), dtype)
 
 
+def _prefix(est):
+    """``(width, k)`` of an ordered fit that keeps k of its width's codes, or None."""
+    width = est.decoder_.input_shape[-1]
+    k = est._n_kept()
+    if k == width:
+        return None
+    from .._vae import VAETransformer
+
+    if isinstance(est, VAETransformer):
+        raise ExportError(
+            f"VAETransformer(ordered=True) keeps {k} of its {width} codes; its ELBO over the "
+            "first codes is not exported. Export it with n_components equal to the width "
+            "(max_components), or keep all the codes."
+        )
+    return width, k
+
+
+def kept_codes(g, est, codes):
+    """The first ``n_components_`` codes of an ordered fit (all of them otherwise)."""
+    prefix = _prefix(est)
+    if prefix is None:
+        return codes
+    width, k = prefix
+    return g.op("MatMul", codes, g.const(np.eye(width, k), np.float32))
+
+
+def filled_codes(g, est, z32):
+    """Codes of ``n_components_`` columns completed with the absent codes' learned values."""
+    prefix = _prefix(est)
+    if prefix is None:
+        return z32
+    width, k = prefix
+    filled = est._padded(np.zeros((1, k), np.float32))[0]
+    return g.op("Add", g.op("MatMul", z32, g.const(np.eye(k, width), np.float32)),
+                g.const(filled, np.float32))  # fmt: skip
+
+
 def transform(g, est, x, dtype):
-    codes = encode(g, est, x, dtype)[0]
+    codes = kept_codes(g, est, encode(g, est, x, dtype)[0])
     if getattr(est, "whiten", False):
         return whiten(g, est, codes, dtype)
     return codes if dtype == FLOAT else g.cast(codes, DOUBLE)
@@ -97,7 +135,7 @@ def transform(g, est, x, dtype):
 
 def decode_rows(g, est, z32):
     """Flat float64 rows in the user's units from float32 codes."""
-    (out,) = _network(g, est.decoder_, [z32], "decoder_")
+    (out,) = _network(g, est.decoder_, [filled_codes(g, est, z32)], "decoder_")
     rows = g.cast(g.flat(out, int(np.prod(est.layout_.network_shape))), DOUBLE)
     scaled = g.op("Mul", rows, g.const(float(est.scale_)))
     return g.op("Add", scaled, g.const(est.offset_, np.float64, "offset"))
@@ -119,7 +157,7 @@ def score_samples(g, est, x, dtype):
     if isinstance(est, VAETransformer):
         return _elbo(g, est, x, dtype)
     n_features = int(np.prod(est.layout_.network_shape))
-    codes = encode(g, est, x, dtype)[0]  # whitening and its undoing cancel
+    codes = kept_codes(g, est, encode(g, est, x, dtype)[0])  # whitening and its undoing cancel
     error = g.op("Sub", g.cast(g.flat(x, n_features), DOUBLE), decode_rows(g, est, codes))
     squares = g.reduce_sum(g.op("Mul", error, error), [1])
     return g.op("Div", squares, g.const(-float(n_features)))
@@ -130,7 +168,7 @@ def _elbo(g, est, x, dtype):
     from .._keras.elbo import LOG_VAR_RANGE
     from .._vae import _ELBO_DRAWS
 
-    k = est.n_components
+    k = est._n_kept()
     n_features = int(np.prod(est.layout_.network_shape))
     rows, inputs = network_input(g, est, x, dtype)
     mean32, log_var32 = _network(g, est.encoder_, [inputs], "encoder_")
@@ -236,7 +274,7 @@ def _same_type(operator, shape):
 
 
 def shape_transform(operator):
-    n_components = operator.raw_operator.n_components
+    n_components = operator.raw_operator._n_kept()
     operator.outputs[0].type = _same_type(operator, [_rows(operator), n_components])
 
 
