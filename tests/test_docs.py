@@ -54,6 +54,16 @@ SMALLER = {
         ("(4, random_state=0)", "(4, random_state=0, epochs=2)", FEWER_EPOCHS),
         ("n_jobs=2", "n_jobs=1, cv=2", f"{NO_WORKER_PROCESSES}; {TWO_FOLDS}"),
     ],
+    "docs/user_guide/ordered.rst": [
+        ("ordered=True, random_state=0)", "ordered=True, random_state=0, epochs=2)", FEWER_EPOCHS),
+        ("max_components=32,", "max_components=32, epochs=2,", FEWER_EPOCHS),
+        (
+            "max_components=16, random_state=0)",
+            "max_components=16, random_state=0, epochs=2)",
+            FEWER_EPOCHS,
+        ),
+        ("[2, 4, 8, 16]},", "[2, 4, 8, 16]}, cv=2,", TWO_FOLDS),
+    ],
     "docs/user_guide/scale.rst": [
         ("(random_state=0)", "(random_state=0, epochs=2)", FEWER_EPOCHS),
         ("(8, random_state=0)", "(8, random_state=0, epochs=2)", FEWER_EPOCHS),
