@@ -1,0 +1,139 @@
+"""Ordered codes (issue 30): one ``ordered=True`` fit against a separate fit per code size.
+
+Digits (``load_digits``, 75/25 split, random_state=0), default parameters:
+
+- held-out MSE of the first k codes of one ``AutoencoderTransformer(16,
+  ordered=True)`` fit, for k in (2, 4, 8, 16) (and 3, 12, sizes between the
+  trained powers of two), as a multiple of a separately trained k-code model
+  with the same defaults and seed, and of ``PCA(k)``; seeds 0, 1, 2;
+- fit times: the ordered fit against the separate 16-code fit, in the same run;
+- ``n_components=0.9`` (``max_components=32``) kept codes against ``PCA(0.9)``;
+- ``GridSearchCV`` over n_components in (2, 4, 8, 16) with
+  ``max_components=16``, 3 folds: with the fit cache, without it, and a
+  one-candidate search; the ``cv_results_`` compared.
+
+``--lfw`` adds the convolutional models on LFW 50 x 37 (k in 8, 16, 32, 64; a
+conv fit takes minutes on 2 cores). Writes results/ordered.json.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _common import quiet_tensorflow, save
+
+quiet_tensorflow()
+
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+
+from skae import AutoencoderTransformer, ConvAutoencoder, fit_cache  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+
+def mse(estimator, X, k=None):
+    codes = estimator.transform(X)
+    if k is not None:
+        codes = codes[:, :k]
+    X_hat = np.asarray(estimator.inverse_transform(codes)).reshape(X.shape)
+    return float(np.mean((X - X_hat) ** 2))
+
+
+def timed_fit(estimator, X):
+    start = time.perf_counter()
+    estimator.fit(X)
+    return estimator, time.perf_counter() - start
+
+
+def compare(make, X_train, X_test, sizes, extra, width, seeds):
+    flat = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
+    rows = []
+    for seed in seeds:
+        ordered, ordered_s = timed_fit(make(width, seed, ordered=True), X_train)
+        separate_s = None
+        for k in sizes + extra:
+            pca = PCA(k).fit(flat[0])
+            pca_mse = float(np.mean((flat[1] - pca.inverse_transform(pca.transform(flat[1]))) ** 2))
+            row = {"seed": seed, "k": k, "ordered_mse": mse(ordered, X_test, k), "pca_mse": pca_mse}
+            if k in sizes:
+                separate, seconds = timed_fit(make(k, seed), X_train)
+                row["separate_mse"] = mse(separate, X_test)
+                row["x_separate"] = row["ordered_mse"] / row["separate_mse"]
+                separate_s = seconds if k == width else separate_s
+            row["x_pca"] = row["ordered_mse"] / pca_mse
+            rows.append(row)
+            print(row, flush=True)
+        rows.append({"seed": seed, "ordered_fit_s": ordered_s, "separate_fit_s": separate_s,
+                     "fit_ratio": ordered_s / separate_s})  # fmt: skip
+        print(rows[-1], flush=True)
+    return rows
+
+
+def search_sharing(X):
+    base = AutoencoderTransformer(ordered=True, max_components=16, random_state=0)
+    grid = {"n_components": [2, 4, 8, 16]}
+    results = {}
+    for name, params, limit in (
+        ("one_candidate", {"n_components": [16]}, 0),
+        ("unshared", grid, 0),
+        ("shared", grid, 8),
+    ):
+        previous = fit_cache.set_limits(max_entries=limit)
+        fit_cache.clear()
+        start = time.perf_counter()
+        search = GridSearchCV(base, params, cv=3).fit(X)
+        results[name] = {"s": time.perf_counter() - start, "search": search}
+        fit_cache.set_limits(**previous)
+        print(name, round(results[name]["s"], 2), flush=True)
+    same = all(
+        np.array_equal(results["shared"]["search"].cv_results_[key], value)
+        for key, value in results["unshared"]["search"].cv_results_.items()
+        if "time" not in key
+    )
+    return {
+        **{name: r["s"] for name, r in results.items()},
+        "shared_x_one_candidate": results["shared"]["s"] / results["one_candidate"]["s"],
+        "unshared_x_one_candidate": results["unshared"]["s"] / results["one_candidate"]["s"],
+        "identical_cv_results": bool(same),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--lfw", action="store_true")
+    args, _ = parser.parse_known_args(argv)
+    seeds = tuple(range(args.seeds))
+    X = load_digits().data
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+
+    def dense(k, seed, **kw):
+        return AutoencoderTransformer(k, random_state=seed, **kw)
+
+    out = {"digits": compare(dense, X_train, X_test, [2, 4, 8, 16], [3, 12], 16, seeds)}
+    fraction = AutoencoderTransformer(0.9, ordered=True, max_components=32, random_state=0)
+    out["fraction_0.9"] = {
+        "skae_n_components_": int(fraction.fit(X_train).n_components_),
+        "pca_n_components_": int(PCA(0.9).fit(X_train).n_components_),
+    }
+    print(out["fraction_0.9"], flush=True)
+    out["search"] = search_sharing(X_train)
+    print(out["search"], flush=True)
+    if args.lfw:
+        from skae.datasets import load_lfw_npz
+
+        faces = load_lfw_npz(resize=0.4)[0]
+        F_train, F_test = train_test_split(faces, test_size=0.25, random_state=0)
+
+        def conv(k, seed, **kw):
+            return ConvAutoencoder(k, random_state=seed, **kw)
+
+        out["lfw_conv"] = compare(conv, F_train, F_test, [8, 16, 32, 64], [], 64, (0,))
+    save("ordered", out)
+
+
+if __name__ == "__main__":
+    main()
