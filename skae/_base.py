@@ -37,7 +37,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ->  networks = _build_networks(seed, encoder, decoder)
             ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
         history = engine.train(fit)                     # the engine: batches, callbacks
-        _finish_fit(history)  ->  _after_training(X, sample_weight)
+        _finish_fit(history)  ->  _keep_codes(X, ...)  ->  _after_training(X, sample_weight)
+
+    ``_keep_codes`` sets ``n_components_`` (and, for ordered codes,
+    ``explained_variance_ratio_``). An ordered fit that :mod:`skae.fit_cache`
+    holds skips ``_describe_fit`` and the engine and restores their result.
 
     **Hooks.** This list is the whole contract: a subclass sets or overrides
     these and nothing else (its own public methods aside). CONTRIBUTING's
