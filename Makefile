@@ -11,14 +11,18 @@ JAX_STAMP := $(JAX_VENV)/.skae-installed
 # tests of one reference case in one worker, which reuses its first run.
 PYTEST_ARGS := -n 2 --dist loadgroup
 JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"
-# What `make test` also runs on the JAX backend (the whole suite: `make test-jax`).
+# `make test` on the JAX backend: the saved reference outputs and the engine,
+# where XLA's CPU rounding and the JAX engine's own paths are tested.
+JAX_CORE := tests/test_reference.py tests/test_engine.py
+# A wider part of the suite on JAX (`make test-jax-subset`, run by CI; the
+# whole suite: `make test-jax`).
 JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py \
 	"tests/test_onnx.py::test_autoencoder[dense-whiten]" \
 	tests/test_onnx.py::test_column_transformer_and_pipeline_with_classifier
 
 comma := ,
 
-.PHONY: install demo test test-jax test-isa docs docs-check bench lint format clean
+.PHONY: install demo test test-processes test-jax-subset test-jax test-isa docs docs-check bench lint format clean
 
 install: $(STAMP)
 
@@ -41,16 +45,29 @@ demo: install
 
 # The tests and the docstrings' Examples (doctest; skae/_keras holds no public
 # API and imports a backend), then the docs without running the gallery, with
-# warnings as errors, so that a broken reference fails.
+# warnings as errors, so that a broken reference fails, then the reference
+# outputs and the engine on JAX. The tests that start other Python processes
+# (marked fresh_process: each imports TensorFlow anew, about 5 s) are left to
+# `make test-processes`, which CI runs after this; so `make test` stays
+# within 6 minutes on 2 cores.
 test: install
-	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) --doctest-modules tests skae --ignore=skae/_keras
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) -m "not fresh_process" --doctest-modules tests skae --ignore=skae/_keras
 	$(PY) -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html-check
+	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow and not fresh_process" $(JAX_CORE)
+
+# The tests that start fresh interpreters, the command line, a Dask cluster
+# and joblib's process workers (about 2 minutes), on TensorFlow.
+test-processes: install
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) -m fresh_process tests
+
+test-jax-subset: install
 	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow" $(JAX_SUBSET)
 
 # The saved reference outputs under the instruction sets that round
 # otherwise (XLA and oneDNN compile for the CPU they run on): JAX with XLA
 # capped at SSE4.2, AVX2 and AVX-512, TensorFlow with oneDNN capped at AVX2
-# and with oneDNN off. `make test` runs the SSE4.2 case; CI runs all of them.
+# and with oneDNN off (CI runs them; `make test-processes` runs the SSE4.2
+# case).
 ISA_CHECK := -m pytest -q -p no:cacheprovider tests/test_reference.py -k match_the_saved_reference
 test-isa: install
 	for isa in SSE4_2 AVX2 AVX512; do \

@@ -46,6 +46,7 @@ def test_fit_leaves_global_random_state_alone(small_X):
     assert "TF_DETERMINISTIC_OPS" not in os.environ
 
 
+@pytest.mark.fresh_process
 def test_import_skae_loads_neither_keras_nor_tensorflow():
     code = textwrap.dedent(
         """
@@ -148,6 +149,7 @@ def test_pickle_and_joblib_round_trips_keep_transform_and_shared_weights(small_X
     np.testing.assert_array_equal(joblib.load(tmp_path / "ae.joblib").transform(small_X), expected)
 
 
+@pytest.mark.fresh_process
 def test_the_estimator_and_its_networks_load_in_a_fresh_process(small_X, tmp_path):
     """joblib brings the estimator back; the networks, saved by Keras, load in
     plain Keras without skae and map standardised rows as transform and

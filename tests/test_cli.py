@@ -105,6 +105,7 @@ def test_clear_errors(data_files, capsys):
     assert "model file 'm.h5' must end in .skops, .joblib" in err
 
 
+@pytest.mark.fresh_process
 def test_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "skae", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
@@ -129,6 +130,7 @@ def _noise(stderr):
     ]
 
 
+@pytest.mark.fresh_process
 def test_command_line_prints_no_tensorflow_start_up_noise(data_files):
     """Fresh processes, as a user runs them: only skae's own lines."""
     fitted = _run_cli(
@@ -145,6 +147,7 @@ def test_command_line_prints_no_tensorflow_start_up_noise(data_files):
     assert np.load(data_files / "Z.npy").shape == (40, 8)
 
 
+@pytest.mark.fresh_process
 def test_command_line_keeps_real_errors_visible(data_files):
     from skae.__main__ import is_startup_noise
 
@@ -171,6 +174,7 @@ def test_pickle_model_files_are_refused_unless_asked_for_by_name(data_files, sma
     assert np.load(data_files / "Z.npy").shape == (len(small_X), 2)
 
 
+@pytest.mark.fresh_process
 def test_help_says_what_allow_pickle_risks():
     out = _run_cli("transform", "--help", cwd=".")
     assert "--allow-pickle" in out.stdout and "runs any code" in " ".join(out.stdout.split())

@@ -80,6 +80,7 @@ def test_grid_search_and_clone_over_n_components(images):
     assert search.best_estimator_.encoder_.output_shape == (None, best)
 
 
+@pytest.mark.fresh_process
 def test_pickled_custom_network_model_loads_in_a_fresh_process(images, tmp_path):
     ae = ConvAutoencoder(4, encoder=small_conv_encoder, decoder=small_dense_decoder, **FAST)
     ae.fit(images)

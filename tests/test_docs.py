@@ -162,6 +162,7 @@ with open(out, "w") as handle:
 """
 
 
+@pytest.mark.fresh_process
 def test_user_guide_and_readme_code_blocks_run(tmp_path):
     payload = []
     for path in pages():

@@ -151,6 +151,7 @@ def test_the_users_own_keras_model_keeps_working_beside_skae_fits(digits):
     assert after[-1] < before[0]  # it still trains, on its own weights
 
 
+@pytest.mark.fresh_process
 def test_a_jax_fit_and_its_pickle_do_not_import_tensorflow():
     # Keras' serialisation would import TensorFlow (2 s) to rule out its types
     # when skae keys its compiled programs by the model's configuration, and

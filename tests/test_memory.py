@@ -40,6 +40,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.fresh_process
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm")
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_many_fits_do_not_grow_the_process(backend):

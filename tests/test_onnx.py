@@ -218,6 +218,7 @@ def test_parameters_are_checked():
         inverse_to_onnx(AutoencoderImputer())
 
 
+@pytest.mark.fresh_process
 def test_neither_import_skae_nor_serving_loads_the_other(tmp_path):
     """Serving the graph loads no skae, Keras or backend; `import skae` loads no ONNX
     package, and `import skae.onnx` no Keras."""

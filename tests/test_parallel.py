@@ -67,6 +67,7 @@ def tensorflow_pools(**env):
     return json.loads(out.strip().splitlines()[-1])
 
 
+@pytest.mark.fresh_process
 @pytest.mark.tensorflow
 def test_tensorflow_pools_follow_omp_num_threads():
     """A worker's limit sizes TensorFlow's intra-op pool; a plain process is left alone."""
@@ -74,6 +75,7 @@ def test_tensorflow_pools_follow_omp_num_threads():
     assert tensorflow_pools() == [0, 0]  # 0: TensorFlow chose its own sizes
 
 
+@pytest.mark.fresh_process
 def test_joblib_process_workers_equal_local_run(X, local_search):
     parallel = small_search(n_jobs=2).fit(X)
     np.testing.assert_array_equal(
@@ -93,6 +95,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.fresh_process
 def test_grid_search_on_dask_cluster_equals_local_run(dask_client, X, local_search):
     search = small_search()
     with joblib.parallel_backend("dask"):
@@ -106,6 +109,7 @@ def test_grid_search_on_dask_cluster_equals_local_run(dask_client, X, local_sear
     np.testing.assert_array_equal(search.transform(X), local_search.transform(X))
 
 
+@pytest.mark.fresh_process
 def test_fitted_estimators_travel_back_from_dask_workers(dask_client, X):
     """Estimators fitted in worker processes come back by pickle and still work."""
     estimator = AutoencoderTransformer(

@@ -58,6 +58,7 @@ def test_score_ranks_models_without_a_classifier(digits):
     assert search.best_params_ == {"n_components": 16}
 
 
+@pytest.mark.fresh_process
 def test_next_to_a_scikeras_classifier_in_grid_search():
     """Interop: skae ahead of SciKeras' KerasClassifier inside GridSearchCV.
 

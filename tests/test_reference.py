@@ -141,6 +141,7 @@ def run_cases_in_a_subprocess(path, env, names):
         return dict(outputs)
 
 
+@pytest.mark.fresh_process
 @pytest.mark.xdist_group("reference-fresh-process")
 def test_the_same_seed_in_a_fresh_process_is_bit_for_bit(tmp_path):
     elsewhere = run_cases_in_a_subprocess(
@@ -161,6 +162,7 @@ def _cpu_is_x86():
     reason="XLA's instruction-set cap is a JAX flag; TensorFlow's oneDNN cap is exercised by "
     "`make test-isa` (on CPUs without AVX-512 it changes nothing)",
 )
+@pytest.mark.fresh_process
 @pytest.mark.skipif(not _cpu_is_x86(), reason="--xla_cpu_max_isa names x86 instruction sets")
 def test_the_saved_reference_holds_under_another_instruction_set(tmp_path):
     """SSE4.2 has no fused multiply-add and 128-bit vectors: it rounds unlike

@@ -229,6 +229,7 @@ def test_an_earlier_skae_file_is_refused_unless_asked_for_by_name(fitted):
         pickle.loads(data)
 
 
+@pytest.mark.fresh_process
 def test_crafted_model_files_never_run_through_the_command_line(fitted, tmp_path, monkeypatch):
     np.save(tmp_path / "X.npy", X)
     marker = tmp_path / "ran"
