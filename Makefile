@@ -66,8 +66,8 @@ test-jax-subset: install
 # The saved reference outputs under the instruction sets that round
 # otherwise (XLA and oneDNN compile for the CPU they run on): JAX with XLA
 # capped at SSE4.2, AVX2 and AVX-512, TensorFlow with oneDNN capped at AVX2
-# and with oneDNN off (CI runs them; `make test-processes` runs the SSE4.2
-# case).
+# and with oneDNN off (CI runs them; `make test-jax-subset` runs the
+# SSE4.2 case).
 ISA_CHECK := -m pytest -q -p no:cacheprovider tests/test_reference.py -k match_the_saved_reference
 test-isa: install
 	for isa in SSE4_2 AVX2 AVX512; do \
