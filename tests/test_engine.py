@@ -479,8 +479,18 @@ def test_the_model_fit_fallback_trains_as_the_compiled_engine(case, monkeypatch,
             )
 
     compiled = make().fit(*fit_args, **kwargs)
+    # What another backend gets: no session class, Model.fit and its predict.
+    monkeypatch.setattr(engine, "_session_class", lambda: None)
     monkeypatch.setattr(engine, "_backend_module", lambda: engine_model_fit)
+    fallback_runs = []
+    fallback_train = engine_model_fit.train
+    monkeypatch.setattr(
+        engine_model_fit,
+        "train",
+        lambda fit, callbacks: fallback_runs.append(fit) or fallback_train(fit, callbacks),
+    )
     fallback = make().fit(*fit_args, **kwargs)
+    assert fallback_runs, "the fallback did not train"
     losses = [getattr(m, "autoencoder_", m).history_["loss"] for m in (fallback, compiled)]
     assert len(losses[0]) == len(losses[1])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)

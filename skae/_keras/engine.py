@@ -87,6 +87,20 @@ def _backend_module():
     return engine_model_fit
 
 
+def _session_class():
+    """The backend's :class:`~skae._keras.engine_loop.Session`, or None: ``Model.fit``."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        from .engine_jax import Session
+
+        return Session
+    if backend == "tensorflow":
+        from .engine_tensorflow import Session
+
+        return Session
+    return None
+
+
 def train(fit):
     """Run the fit described by ``fit``.
 
@@ -98,7 +112,15 @@ def train(fit):
         The optimizer's variables at the end, to continue from
         (``FitDescription.optimizer_state``).
     """
-    return _backend_module().train(fit, fit_callbacks(fit))
+    callbacks = fit_callbacks(fit)
+    session_class = _session_class()
+    if session_class is None:
+        from . import engine_model_fit
+
+        return engine_model_fit.train(fit, callbacks)
+    from . import engine_loop
+
+    return engine_loop.run(fit, session_class, callbacks)
 
 
 def predict(model, X, prepare, scaling=None):

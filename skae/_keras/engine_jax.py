@@ -32,11 +32,6 @@ SCALES_INSIDE_PREDICT = True
 PREDICT_SIZES = (1, 16, 256, 4096)
 
 
-def train(fit, callbacks):
-    """Run ``fit`` with ``callbacks``; return its history and the optimizer's state."""
-    return engine_loop.run(fit, Session, callbacks)
-
-
 class Session(engine_loop.Session):
     """A fit's state on JAX (arrays) and its compiled epoch programs."""
 

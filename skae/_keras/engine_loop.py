@@ -97,14 +97,14 @@ def run(fit, session_class, callbacks):
     keras = import_keras()
     model = fit.model
     model.compile(optimizer=fit.optimizer, loss=fit.loss)
+    data = fit.data
     first = fit.train_rows[: fit.batch_size]
-    probe = batches.compose(rows_of(fit.data, first), np.arange(len(first)), xp=np)
+    probe = batches.compose(rows_of(data, first), np.arange(len(first)), xp=np)
+    size = row_bytes(data)
+    in_memory = all(isinstance(array, np.ndarray) for array in leaves(data))
+    on_device = in_memory and size * len(data.inputs) <= DEVICE_BUDGET_BYTES
     session = session_class(fit, probe)
     try:
-        data = fit.data
-        size = row_bytes(data)
-        in_memory = all(isinstance(array, np.ndarray) for array in leaves(data))
-        on_device = in_memory and size * len(data.inputs) <= DEVICE_BUDGET_BYTES
         device_data = session.put(data) if on_device else None
         per_call = None if on_device else max(1, int(CHUNK_BYTES // (size * fit.batch_size)))
 

@@ -30,11 +30,6 @@ PROGRAMS = engine_loop.ProgramCache(16)
 PREDICT_CHUNK = 4096
 
 
-def train(fit, callbacks):
-    """Run ``fit`` with ``callbacks``; return its history and the optimizer's state."""
-    return engine_loop.run(fit, Session, callbacks)
-
-
 class Worker:
     """A compiled working model and its epoch functions."""
 

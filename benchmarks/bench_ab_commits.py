@@ -1,0 +1,124 @@
+"""Two commits side by side: the fit and transform times of every estimator, A/B.
+
+A refactor must not make skae slower (issue 32: no benchmark slower by more
+than 5%). This script checks out a base commit (default: the commit before
+issue 32's fit-path step, ``ee6a5e3``) into a temporary worktree and times
+the same work with it and with the working tree, each run in a fresh
+process, the two alternated ``--rounds`` times so that the machine's other
+load weighs on both alike:
+
+- ``AutoencoderTransformer`` (digits), ``ConvAutoencoder`` (digits as 8 x 8
+  images), ``VAETransformer`` (digits), ``AutoencoderImputer`` (digits, 20%
+  missing) and ``SequenceAutoencoder`` (digits as 8 steps of 8): a warm fit
+  (the second fit of the process, 30 epochs, no early stopping: the same
+  work on both commits) and ``transform`` of all rows;
+- the first fit of the process (imports and compiling included).
+
+Reported: the median seconds per commit and the ratio working tree / base
+(goal: <= 1.05 for each). Writes results/ab_commits.json.
+
+Run: ``python benchmarks/bench_ab_commits.py [--base COMMIT] [--rounds N]``.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import save
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+GOAL = 1.05
+
+PROBE = r"""
+import json, os, sys, time, warnings
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+warnings.filterwarnings("ignore")
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from sklearn.datasets import load_digits
+import skae
+from skae import (AutoencoderImputer, AutoencoderTransformer, ConvAutoencoder,
+                  SequenceAutoencoder, VAETransformer)
+
+X = load_digits().data / 16.0
+holes = X.copy()
+holes[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+common = dict(epochs=30, early_stopping=False, random_state=0)
+cases = {
+    "dense": (lambda: AutoencoderTransformer(8, **common), X),
+    "conv": (lambda: ConvAutoencoder(8, **common), X.reshape(-1, 8, 8)),
+    "vae": (lambda: VAETransformer(8, **common), X),
+    "imputer": (lambda: AutoencoderImputer(**common), holes),
+    "sequence": (lambda: SequenceAutoencoder(8, **common), X.reshape(-1, 8, 8)),
+}
+out = {"skae": os.path.dirname(skae.__file__)}
+for name, (make, data) in cases.items():
+    start = time.perf_counter()
+    est = make().fit(data)
+    out[f"{name} first fit"] = time.perf_counter() - start
+    start = time.perf_counter()
+    est = make().fit(data)
+    out[f"{name} fit"] = time.perf_counter() - start
+    est.transform(data)
+    start = time.perf_counter()
+    est.transform(data)
+    out[f"{name} transform"] = time.perf_counter() - start
+print(json.dumps(out))
+"""
+
+
+def run(tree):
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tree)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert Path(result.pop("skae")).resolve() == (Path(tree) / "skae").resolve(), result
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="ee6a5e3")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    base_tree = Path(tempfile.mkdtemp(prefix="skae-ab-")) / "base"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_tree),
+                    args.base], check=True, capture_output=True)  # fmt: skip
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    runs = {"base": [], "head": []}
+    try:
+        for round_ in range(args.rounds):
+            for name, tree in (("base", base_tree), ("head", ROOT)):
+                runs[name].append(run(tree))
+                print(f"round {round_ + 1} {name}: done", flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                        str(base_tree)], check=False)  # fmt: skip
+    rows = []
+    for key in runs["head"][0]:
+        b = statistics.median(r[key] for r in runs["base"])
+        h = statistics.median(r[key] for r in runs["head"])
+        rows.append({"measure": key, "base_s": b, "head_s": h, "ratio": h / b})
+        print(f"{key:22s} base {b:8.3f} s  head {h:8.3f} s  ratio {h / b:5.3f}")
+    worst = max(rows, key=lambda r: r["ratio"])
+    print(f"worst: {worst['measure']} {worst['ratio']:.3f} (goal <= {GOAL})")
+    save("ab_commits", {"base": args.base, "head": f"{head} + working tree",
+                        "rounds": args.rounds, "goal": GOAL, "rows": rows,
+                        "load_average": os.getloadavg()[0]})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
