@@ -252,7 +252,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             X, y, sample_weight, continuing=continuing, incremental=incremental, validated=validated
         )
         history, self._optimizer_state = engine.train(fit)
-        fit_cache.put(cache_key, self._cache_entry(history, fit))
+        if cache_key is not None:  # the entry serialises the model: only when it is kept
+            fit_cache.put(cache_key, self._cache_entry(history, fit))
         self._finish_fit(history, fit.epochs, fit.early_stopping)
         self._keep_codes(X, sample_weight, fit.seed)
         self._after_training(X, sample_weight)
