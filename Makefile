@@ -11,9 +11,9 @@ JAX_STAMP := $(JAX_VENV)/.skae-installed
 # tests of one reference case in one worker, which reuses its first run.
 PYTEST_ARGS := -n 2 --dist loadgroup
 JAX_ENV := KERAS_BACKEND=jax OMP_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false"
-# `make test` on the JAX backend: the saved reference outputs and the engine,
-# where XLA's CPU rounding and the JAX engine's own paths are tested.
-JAX_CORE := tests/test_reference.py tests/test_engine.py
+# `make test` on the JAX backend: the saved reference outputs, where XLA's
+# CPU rounding shows (the JAX engine's own tests: `make test-jax-subset`).
+JAX_CORE := tests/test_reference.py
 # A wider part of the suite on JAX (`make test-jax-subset`, run by CI; the
 # whole suite: `make test-jax`).
 JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py \
@@ -46,7 +46,7 @@ demo: install
 # The tests and the docstrings' Examples (doctest; skae/_keras holds no public
 # API and imports a backend), then the docs without running the gallery, with
 # warnings as errors, so that a broken reference fails, then the reference
-# outputs and the engine on JAX. The tests that start other Python processes
+# outputs on JAX. The tests that start other Python processes
 # (marked fresh_process: each imports TensorFlow anew, about 5 s) are left to
 # `make test-processes`, which CI runs after this; so `make test` stays
 # within 6 minutes on 2 cores.
