@@ -32,6 +32,11 @@ _SHARED = (
 )
 
 
+def _auto_components(n_features):
+    """``n_components="auto"``: a quarter of the features, between 2 and 64."""
+    return int(min(64, max(2, n_features // 4)))
+
+
 class _MaskedAutoencoder(AutoencoderTransformer):
     """A dense autoencoder that trains on data with NaN, on observed entries only.
 
@@ -99,9 +104,26 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Measured on digits with 10-50% of entries missing, refinement made
         the imputation worse (the network was trained on masked, not
         imputed, inputs), hence the default of 0.
-    n_components : int, default=16
-        Size of the latent space.
-    hidden_layer_sizes, activation, epochs, batch_size, learning_rate, \
+    n_components : int or "auto", default="auto"
+        Size of the latent space. ``"auto"``: a quarter of the number of
+        features, at least 2 and at most 64 (16 for the 64 pixels of the
+        digits, 64 for faces). Measured with ``benchmarks/bench_impute_options.py``:
+        on the LFW faces (1850 features) 64 codes instead of 16 cut the
+        error on hidden entries by a tenth (0.84 instead of 0.93 x
+        :class:`~sklearn.impute.KNNImputer`'s at 10-50% missing), while on
+        the digits 32 or 64 codes were worse than 16.
+
+        .. versionchanged:: 0.2
+           The default was 16.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Widths of the hidden layers of the encoder (mirrored in the
+        decoder). Wider than :class:`AutoencoderTransformer`'s: 256 units
+        imputed better than 128 on the digits and the faces; deeper networks
+        were better on the digits and worse on the faces.
+
+        .. versionchanged:: 0.2
+           The default was (128,).
+    activation, epochs, batch_size, learning_rate, \
 optimizer, validation_fraction, early_stopping, n_iter_no_change, callbacks, \
 log_dir, verbose, random_state
         As in :class:`AutoencoderTransformer`.
@@ -146,6 +168,7 @@ log_dir, verbose, random_state
 
     _parameter_constraints: dict = {
         **{name: BaseAutoencoder._parameter_constraints[name] for name in _SHARED},
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "missing_values": [Real, None],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
@@ -160,8 +183,8 @@ log_dir, verbose, random_state
         add_indicator=False,
         keep_empty_features=False,
         n_refinements=0,
-        n_components=16,
-        hidden_layer_sizes=(128,),
+        n_components="auto",
+        hidden_layer_sizes=(256,),
         activation="relu",
         epochs=100,
         batch_size=32,
@@ -225,6 +248,8 @@ log_dir, verbose, random_state
             )
         self._valid_mask = ~empty
         params = {name: getattr(self, name) for name in _SHARED}
+        if self.n_components == "auto":
+            params["n_components"] = _auto_components(int(self._valid_mask.sum()))
         self.autoencoder_ = _MaskedAutoencoder(**params).fit(
             X[:, self._valid_mask], sample_weight=sample_weight
         )

@@ -127,3 +127,23 @@ def test_convergence_warning_names_the_imputer(holes):
     imputer = AutoencoderImputer(n_components=2, epochs=1, early_stopping=True, random_state=0)
     with pytest.warns(ConvergenceWarning, match="^AutoencoderImputer ran all epochs=1"):
         imputer.fit(X_missing)
+
+
+@pytest.mark.parametrize(
+    ("n_features", "n_empty", "expected"), [(64, 0, 16), (64, 8, 14), (400, 0, 64), (5, 0, 2)]
+)
+def test_auto_components_are_a_quarter_of_the_usable_features(n_features, n_empty, expected):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, n_features))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:, :n_empty] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few epochs; empty features
+        imputer = AutoencoderImputer(epochs=1, random_state=0).fit(X)
+    assert imputer.autoencoder_.n_components_ == expected
+    assert AutoencoderImputer(n_components=3, epochs=1).fit(X).autoencoder_.n_components_ == 3
+
+
+def test_n_components_rejects_other_strings():
+    with pytest.raises(ValueError, match="n_components"):
+        AutoencoderImputer(n_components="all").fit(np.ones((10, 3)))
