@@ -42,6 +42,21 @@ class SequenceAutoencoder(BaseAutoencoder):
     n_future : int, default=0
         Steps to forecast; > 0 adds the forecasting decoder and ``predict``,
         and ``fit`` then needs ``y``, the steps following each sequence.
+    bidirectional : bool, default=True
+        Read each sequence forwards and backwards (a second recurrent layer
+        with its own weights) and encode both last states: the first steps
+        reach the code as directly as the last ones.
+
+        .. versionadded:: 0.2
+           Before, the encoder read forwards only (``bidirectional=False``).
+    linear_skip : bool, default=True
+        Add a linear map from the code to every step's output beside the
+        recurrent decoder, which then learns what the linear map misses
+        (PCA's reconstruction is such a map).
+
+        .. versionadded:: 0.2
+           Before, the decoder had the recurrent path only
+           (``linear_skip=False``).
     hidden_layer_sizes : tuple of int, default=()
         Dense layers between the recurrent state and the latent vector.
     activation : str, default="relu"
@@ -88,6 +103,8 @@ callbacks, log_dir, verbose, random_state, warm_start
         "units": [Interval(Integral, 1, None, closed="left")],
         "cell": [StrOptions({"lstm", "gru"})],
         "n_future": [Interval(Integral, 0, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "linear_skip": ["boolean"],
     }
 
     def __init__(
@@ -98,6 +115,8 @@ callbacks, log_dir, verbose, random_state, warm_start
         units=64,
         cell="lstm",
         n_future=0,
+        bidirectional=True,
+        linear_skip=True,
         hidden_layer_sizes=(),
         activation="relu",
         output_activation="linear",
@@ -146,6 +165,8 @@ callbacks, log_dir, verbose, random_state, warm_start
         self.units = units
         self.cell = cell
         self.n_future = n_future
+        self.bidirectional = bidirectional
+        self.linear_skip = linear_skip
 
     def fit(self, X, y=None, sample_weight=None):
         """Train on sequences X (and, with ``n_future``, the steps y that follow them).
@@ -230,6 +251,8 @@ callbacks, log_dir, verbose, random_state, warm_start
             n_future=self.n_future,
             encoder=encoder,
             decoder=decoder,
+            bidirectional=self.bidirectional,
+            linear_skip=self.linear_skip,
         )
 
     def _build_model(self, networks, noise, seed, steps_per_epoch):

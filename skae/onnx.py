@@ -99,7 +99,8 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=1e-4):
     ``UpSampling1D/2D/3D`` (nearest), cropping, zero padding, ``Flatten``,
     ``Reshape``, ``Permute``, ``RepeatVector``, ``TimeDistributed``,
     ``LSTM``, ``GRU`` and ``SimpleRNN`` (without ``go_backwards`` or
-    ``return_state``), ``BatchNormalization``, ``LayerNormalization``,
+    ``return_state``) and ``Bidirectional`` over them (``merge_mode=
+    "concat"``), ``BatchNormalization``, ``LayerNormalization``,
     Keras' named activations (``gelu`` included) and activation layers,
     merge layers, and the layers that do nothing at inference (dropout,
     noise); networks nested as layers are walked too. That covers every

@@ -69,6 +69,23 @@ def user_decoder_with_transposed_convolutions(n_components, output_shape):
     )
 
 
+def user_encoder_with_stacked_bidirectional_layers(input_shape, n_components):
+    """Bidirectional over a GRU that returns sequences, then over an LSTM that does not."""
+    import keras
+
+    init = keras.initializers.GlorotUniform(seed=5)
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Bidirectional(
+                keras.layers.GRU(3, return_sequences=True, kernel_initializer=init)
+            ),
+            keras.layers.Bidirectional(keras.layers.LSTM(4, kernel_initializer=init)),
+            keras.layers.Dense(n_components),
+        ]
+    )
+
+
 def user_encoder_with_unknown_layer(input_shape, n_components):
     """UnitNormalization is no layer skae writes: Keras' exporter must take over."""
     import keras
@@ -103,6 +120,24 @@ AUTOENCODERS = {
         IMAGES,
     ),
     "lstm": (lambda: SequenceAutoencoder(2, units=4, hidden_layer_sizes=(3,), **FAST), SEQUENCES),
+    "lstm-0.1-architecture-sigmoid": (
+        lambda: SequenceAutoencoder(
+            2, units=4, bidirectional=False, linear_skip=False, output_activation="sigmoid", **FAST
+        ),
+        SEQUENCES,
+    ),
+    "lstm-forwards-linear-skip-sigmoid": (
+        lambda: SequenceAutoencoder(
+            2, units=4, bidirectional=False, output_activation="sigmoid", **FAST
+        ),
+        SEQUENCES,
+    ),
+    "lstm-own-bidirectional-encoder": (
+        lambda: SequenceAutoencoder(
+            2, units=4, encoder=user_encoder_with_stacked_bidirectional_layers, **FAST
+        ),
+        SEQUENCES,
+    ),
     "gru-flat-rows": (
         lambda: SequenceAutoencoder(2, units=4, cell="gru", sequence_shape=(9, 2), **FAST),
         SEQUENCES.reshape(len(SEQUENCES), -1),

@@ -105,3 +105,45 @@ def test_refit_without_forecasting_drops_the_earlier_future_decoder():
     model.set_params(n_future=0).fit(X)
     assert not hasattr(model, "future_decoder_")
     assert not hasattr(model, "predict")
+
+
+def _layer_types(network):
+    return {type(layer).__name__ for layer in network.layers}
+
+
+def test_default_encoder_reads_both_ways_with_its_own_backward_weights(sine_windows):
+    X, _ = sine_windows
+    model = SequenceAutoencoder(**{**FAST, "epochs": 1}).fit(X[:64])
+    (both_ways,) = [
+        layer for layer in model.encoder_.layers if type(layer).__name__ == "Bidirectional"
+    ]
+    assert both_ways.backward_layer.go_backwards
+    forward = np.asarray(both_ways.forward_layer.cell.kernel)
+    backward = np.asarray(both_ways.backward_layer.cell.kernel)
+    assert forward.shape == backward.shape and not np.allclose(forward, backward)
+    # The code depends on the first step as on the last.
+    Z = model.transform(X[:8])
+    for step in (0, -1):
+        changed = X[:8].copy()
+        changed[:, step] += 1.0
+        assert np.abs(model.transform(changed) - Z).max() > 1e-4
+
+
+def test_linear_skip_adds_a_direct_path_before_the_output_activation(sine_windows):
+    X, y = sine_windows
+    model = SequenceAutoencoder(output_activation="sigmoid", n_future=5, **FAST).fit(X, y)
+    for decoder in (model.decoder_, model.future_decoder_):
+        assert {"Add", "Reshape", "Activation"} <= _layer_types(decoder)
+    # The sigmoid is applied last, to the sum: outputs stay in its range.
+    assert (model.decoder_.predict(model.transform(X), verbose=0) > 0).all()
+    assert (model.decoder_.predict(model.transform(X), verbose=0) < 1).all()
+
+
+def test_the_0_1_architecture_is_kept_behind_two_switches(sine_windows):
+    X, _ = sine_windows
+    model = SequenceAutoencoder(bidirectional=False, linear_skip=False, **FAST).fit(X[:64])
+    assert "Bidirectional" not in _layer_types(model.encoder_)
+    assert "Add" not in _layer_types(model.decoder_)
+    assert [layer.name for layer in model.decoder_.layers] == [
+        "decoder_input", "decoder_repeat", "decoder_rnn", "decoder_steps",
+    ]  # fmt: skip

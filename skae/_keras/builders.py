@@ -165,6 +165,8 @@ def sequence_networks(
     n_future=0,
     encoder=None,
     decoder=None,
+    bidirectional=False,
+    linear_skip=False,
 ):
     """``{"encoder", "decoder"[, "future_decoder"]}`` of :func:`sequence_encoder`
     and :func:`sequence_decoder`; the future decoder forecasts ``n_future`` steps."""
@@ -175,13 +177,15 @@ def sequence_networks(
     def steps_decoder(n_steps, seed, name):
         return sequence_decoder(
             n_components, n_steps, n_features, output_activation=output_activation,
-            seed=seed, name=name, **common,
+            seed=seed, name=name, linear_skip=linear_skip, **common,
         )  # fmt: skip
 
     networks = _encoder_and_decoder(
         encoder,
         decoder,
-        lambda: sequence_encoder(sequence_shape, n_components, seed=seed, **common),
+        lambda: sequence_encoder(
+            sequence_shape, n_components, seed=seed, bidirectional=bidirectional, **common
+        ),
         lambda: steps_decoder(timesteps, seed, "decoder"),
         tuple(sequence_shape),
         n_components,
@@ -192,11 +196,12 @@ def sequence_networks(
     return networks
 
 
-def _recurrent(cell, units, seed, name, return_sequences=False):
+def _recurrent(cell, units, seed, name, return_sequences=False, go_backwards=False):
     layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
     return layer(
         units,
         return_sequences=return_sequences,
+        go_backwards=go_backwards,
         kernel_initializer=GlorotUniform(seed=seed),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
         bias_initializer=Zeros(),
@@ -205,11 +210,26 @@ def _recurrent(cell, units, seed, name, return_sequences=False):
 
 
 def sequence_encoder(
-    sequence_shape, n_components, units, cell, hidden_layer_sizes, activation, seed
+    sequence_shape,
+    n_components,
+    units,
+    cell,
+    hidden_layer_sizes,
+    activation,
+    seed,
+    bidirectional=False,
 ):
-    """Recurrent encoder: (timesteps, features) -> LSTM/GRU state -> ``n_components``."""
+    """Recurrent encoder: (timesteps, features) -> LSTM/GRU state -> ``n_components``.
+
+    ``bidirectional``: a second recurrent layer (its own initial weights)
+    reads the sequence backwards, and the two last states are concatenated.
+    """
     inputs = keras.Input(shape=tuple(sequence_shape), name="encoder_input")
-    x = _recurrent(cell, units, seed, "encoder_rnn")(inputs)
+    forward = _recurrent(cell, units, seed, "encoder_rnn")
+    if bidirectional:
+        backward = _recurrent(cell, units, seed + 10, "encoder_rnn_backward", go_backwards=True)
+        forward = keras.layers.Bidirectional(forward, backward_layer=backward, name="encoder_birnn")
+    x = forward(inputs)
     for i, size in enumerate(hidden_layer_sizes):
         x = _dense(size, activation, seed + 50 + i, f"encoder_hidden_{i}")(x)
     outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
@@ -227,17 +247,31 @@ def sequence_decoder(
     output_activation,
     seed,
     name="decoder",
+    linear_skip=False,
 ):
     """The seed material's decoder: RepeatVector(timesteps) -> LSTM/GRU returning
-    sequences -> TimeDistributed(Dense(features))."""
+    sequences -> TimeDistributed(Dense(features)).
+
+    ``linear_skip``: a linear map from the code to every step's features is
+    added to the recurrent path's output, before the output activation.
+    """
     inputs = keras.Input(shape=(n_components,), name=f"{name}_input")
     x = inputs
     for i, size in enumerate(reversed(hidden_layer_sizes)):
         x = _dense(size, activation, seed + 200 + i, f"{name}_hidden_{i}")(x)
     x = keras.layers.RepeatVector(n_timesteps, name=f"{name}_repeat")(x)
     x = _recurrent(cell, units, seed + 300, f"{name}_rnn", return_sequences=True)(x)
-    dense = _dense(n_features, output_activation, seed + 400, f"{name}_output")
+    step_activation = "linear" if linear_skip else output_activation
+    dense = _dense(n_features, step_activation, seed + 400, f"{name}_output")
     outputs = keras.layers.TimeDistributed(dense, name=f"{name}_steps")(x)
+    if linear_skip:
+        direct = _dense(n_timesteps * n_features, "linear", seed + 500, f"{name}_linear")(inputs)
+        direct = keras.layers.Reshape((n_timesteps, n_features), name=f"{name}_linear_steps")(
+            direct
+        )
+        outputs = keras.layers.Add(name=f"{name}_sum")([outputs, direct])
+        if keras.activations.get(output_activation) is not keras.activations.linear:
+            outputs = keras.layers.Activation(output_activation, name=f"{name}_activation")(outputs)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -83,7 +83,9 @@ def cases():
 
     def sequence_forecast():
         Xs, ys = make_windows(series, window=12, n_future=3)
-        model = SequenceAutoencoder(3, units=6, n_future=3, **fast).fit(Xs, ys)
+        model = SequenceAutoencoder(
+            3, units=6, n_future=3, bidirectional=False, linear_skip=False, **fast
+        ).fit(Xs, ys)
         Z = model.transform(Xs)
         return {"transform": Z, "inverse": model.inverse_transform(Z), "predict": model.predict(Xs)}
 
