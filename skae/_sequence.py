@@ -50,13 +50,14 @@ class SequenceAutoencoder(BaseAutoencoder):
         .. versionadded:: 0.2
            Before, the encoder read forwards only (``bidirectional=False``).
     linear_skip : bool, default=True
-        Add a linear map from the code to every step's output beside the
-        recurrent decoder, which then learns what the linear map misses
-        (PCA's reconstruction is such a map).
+        Add linear maps beside the recurrent layers: from the whole
+        flattened sequence to the code, and from the code to every step's
+        output. The recurrent paths then learn what the linear maps miss
+        (PCA's projection and reconstruction are such a pair of maps).
 
         .. versionadded:: 0.2
-           Before, the decoder had the recurrent path only
-           (``linear_skip=False``).
+           Before, the encoder and the decoder had the recurrent paths
+           only (``linear_skip=False``).
     hidden_layer_sizes : tuple of int, default=()
         Dense layers between the recurrent state and the latent vector.
     activation : str, default="relu"

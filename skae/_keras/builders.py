@@ -184,7 +184,12 @@ def sequence_networks(
         encoder,
         decoder,
         lambda: sequence_encoder(
-            sequence_shape, n_components, seed=seed, bidirectional=bidirectional, **common
+            sequence_shape,
+            n_components,
+            seed=seed,
+            bidirectional=bidirectional,
+            linear_skip=linear_skip,
+            **common,
         ),
         lambda: steps_decoder(timesteps, seed, "decoder"),
         tuple(sequence_shape),
@@ -218,11 +223,14 @@ def sequence_encoder(
     activation,
     seed,
     bidirectional=False,
+    linear_skip=False,
 ):
     """Recurrent encoder: (timesteps, features) -> LSTM/GRU state -> ``n_components``.
 
     ``bidirectional``: a second recurrent layer (its own initial weights)
     reads the sequence backwards, and the two last states are concatenated.
+    ``linear_skip``: a linear map from the whole flattened sequence to the
+    code is added to the recurrent path's code.
     """
     inputs = keras.Input(shape=tuple(sequence_shape), name="encoder_input")
     forward = _recurrent(cell, units, seed, "encoder_rnn")
@@ -233,6 +241,10 @@ def sequence_encoder(
     for i, size in enumerate(hidden_layer_sizes):
         x = _dense(size, activation, seed + 50 + i, f"encoder_hidden_{i}")(x)
     outputs = _dense(n_components, "linear", seed + 100, "latent")(x)
+    if linear_skip:
+        flat = keras.layers.Flatten(name="encoder_flatten")(inputs)
+        direct = _dense(n_components, "linear", seed + 600, "encoder_linear")(flat)
+        outputs = keras.layers.Add(name="latent_sum")([outputs, direct])
     return keras.Model(inputs, outputs, name="encoder")
 
 
