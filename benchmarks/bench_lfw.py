@@ -31,9 +31,8 @@ def reducers(n):
     return {
         "PCA": PCA(n_components=n, random_state=0),
         "AutoencoderTransformer": AutoencoderTransformer(n_components=n, random_state=0),
-        "ConvAutoencoder": ConvAutoencoder(
-            n_components=n, image_shape=(50, 37), flip_horizontal=True, random_state=0
-        ),
+        # flip_horizontal="auto" (the default) turns mirroring on for these faces
+        "ConvAutoencoder": ConvAutoencoder(n_components=n, image_shape=(50, 37), random_state=0),
     }
 
 

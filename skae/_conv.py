@@ -2,7 +2,7 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _ordered
 from ._base import BaseAutoencoder
@@ -44,11 +44,19 @@ class ConvAutoencoder(BaseAutoencoder):
         decoder uses them in reverse).
     kernel_size : int, default=3
         Height and width of the convolution kernels.
-    flip_horizontal : bool, default=False
+    flip_horizontal : bool or "auto", default="auto"
         Augment training: each training image is mirrored left-right with
         probability 1/2 in every epoch (a fresh draw per epoch, seeded by
         ``random_state``). Helps on faces and natural images; validation
-        images and ``transform`` are never flipped.
+        images and ``transform`` are never flipped. ``"auto"`` turns it on
+        when the mirrored training images look like the images themselves:
+        when PCA with 8 components, fitted on (up to 2,000 of) them,
+        reconstructs their mirrors within 1.25 x its error on the images.
+        That holds for faces (1.08 x on LFW), not for digits (1.83 x), where
+        a mirrored 2 is no digit. ``flip_horizontal_`` says what a fit chose.
+
+        .. versionchanged:: 0.2
+           The default was False.
     ordered : bool, default=False
         Train codes in order of importance, as PCA's components: the first k
         codes are then a good k-code representation for every k, so one fit
@@ -130,6 +138,10 @@ class ConvAutoencoder(BaseAutoencoder):
         Per-epoch ``loss`` (and ``val_loss``).
     n_iter_ : int
         Number of epochs run.
+    flip_horizontal_ : bool
+        Whether training mirrored images: ``flip_horizontal``, resolved on
+        the training data when it is ``"auto"`` (at the first ``fit`` or
+        ``partial_fit``; ``warm_start`` and later ``partial_fit`` calls keep it).
     offset_ : ndarray of shape (n_features,)
         Per-pixel offset subtracted before the network.
     scale_ : float
@@ -176,7 +188,7 @@ class ConvAutoencoder(BaseAutoencoder):
         "image_shape": ["array-like", None],
         "filters": ["array-like"],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "flip_horizontal": ["boolean"],
+        "flip_horizontal": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -186,7 +198,7 @@ class ConvAutoencoder(BaseAutoencoder):
         image_shape=None,
         filters=(32, 64),
         kernel_size=3,
-        flip_horizontal=False,
+        flip_horizontal="auto",
         ordered=False,
         max_components=None,
         hidden_layer_sizes=(),
@@ -263,5 +275,22 @@ class ConvAutoencoder(BaseAutoencoder):
             decoder=decoder,
         )
 
+    def _fit_scaling(self, X, sample_weight):
+        # Runs on fresh fits only (not when warm_start or partial_fit continue).
+        super()._fit_scaling(X, sample_weight)
+        if self.flip_horizontal == "auto":
+            from ._mirror import mirror_symmetric
+
+            self.flip_horizontal_ = mirror_symmetric(X, self.layout_.network_shape)
+        else:
+            self.flip_horizontal_ = bool(self.flip_horizontal)
+
+    def _cache_entry(self, history, fit):
+        return {**super()._cache_entry(history, fit), "flip_horizontal": self.flip_horizontal_}
+
+    def _fit_from_cache(self, entry, X, sample_weight):
+        self.flip_horizontal_ = entry["flip_horizontal"]
+        return super()._fit_from_cache(entry, X, sample_weight)
+
     def _training_options(self):
-        return {**super()._training_options(), "flip_horizontal": self.flip_horizontal}
+        return {**super()._training_options(), "flip_horizontal": self.flip_horizontal_}

@@ -122,5 +122,56 @@ def test_flip_augmentation_is_reproducible_and_training_only():
     b = ConvAutoencoder(**params).fit(images)
     np.testing.assert_allclose(a.transform(images), b.transform(images), atol=1e-6)
     np.testing.assert_array_equal(a.transform(images), a.transform(images))
-    plain = ConvAutoencoder(**FAST).fit(images)
+    plain = ConvAutoencoder(**FAST, flip_horizontal=False).fit(images)
     assert not np.allclose(plain.transform(images), a.transform(images), atol=1e-4)
+
+
+def _digit_images():
+    from sklearn.datasets import load_digits
+
+    return load_digits().images[:300] / 16.0
+
+
+def test_auto_flip_stays_off_for_digits_and_trains_as_without_flips():
+    digits = _digit_images()
+    auto = ConvAutoencoder(**FAST).fit(digits)
+    assert auto.flip_horizontal_ is False
+    plain = ConvAutoencoder(**FAST, flip_horizontal=False).fit(digits)
+    np.testing.assert_array_equal(auto.transform(digits), plain.transform(digits))
+
+
+def test_auto_flip_turns_on_for_mirror_symmetric_images_and_trains_as_with_flips():
+    digits = _digit_images()
+    both_ways = np.concatenate([digits, digits[:, :, ::-1]])  # mirrors look like the data
+    auto = ConvAutoencoder(**FAST).fit(both_ways)
+    assert auto.flip_horizontal_ is True
+    flipped = ConvAutoencoder(**FAST, flip_horizontal=True).fit(both_ways)
+    np.testing.assert_array_equal(auto.transform(both_ways), flipped.transform(both_ways))
+
+
+def test_auto_flip_is_off_for_flat_rows_read_as_one_pixel_high_signals():
+    rows = np.random.default_rng(0).random((64, 12))  # mirror-symmetric in law, but no images
+    assert ConvAutoencoder(**FAST).fit(rows).flip_horizontal_ is False
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_an_explicit_flip_is_kept(flip):
+    digits = _digit_images()
+    assert ConvAutoencoder(**FAST, flip_horizontal=flip).fit(digits).flip_horizontal_ is flip
+
+
+def test_continued_fits_keep_the_choice_of_the_first():
+    digits = _digit_images()
+    model = ConvAutoencoder(**FAST).fit(digits)
+    model.partial_fit(np.concatenate([digits, digits[:, :, ::-1]]))
+    assert model.flip_horizontal_ is False
+
+
+def test_mirror_rule_reads_rows_by_index_and_needs_enough_of_them():
+    from skae._mirror import mirror_symmetric
+
+    digits = _digit_images()
+    assert not mirror_symmetric(digits.reshape(len(digits), -1), (8, 8, 1))
+    both_ways = np.concatenate([digits, digits[:, :, ::-1]])
+    assert mirror_symmetric(both_ways.reshape(len(both_ways), -1), (8, 8, 1))
+    assert not mirror_symmetric(both_ways[:1], (8, 8, 1))  # one row: PCA cannot be fitted
