@@ -62,7 +62,7 @@ def test_forecast_beats_persistence_on_a_periodic_series(sine_windows):
     X, y = sine_windows
     n_train = 450
     model = SequenceAutoencoder(
-        n_components=8, units=32, n_future=5, epochs=40, random_state=0
+        n_components=8, units=16, n_future=5, epochs=20, random_state=0
     ).fit(X[:n_train], y[:n_train])
     forecast = model.predict(X[n_train:])
     assert forecast.shape == y[n_train:].shape
