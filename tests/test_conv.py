@@ -175,3 +175,10 @@ def test_mirror_rule_reads_rows_by_index_and_needs_enough_of_them():
     both_ways = np.concatenate([digits, digits[:, :, ::-1]])
     assert mirror_symmetric(both_ways.reshape(len(both_ways), -1), (8, 8, 1))
     assert not mirror_symmetric(both_ways[:1], (8, 8, 1))  # one row: PCA cannot be fitted
+
+
+def test_a_bad_flip_value_is_named():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'flip_horizontal' parameter"):
+        ConvAutoencoder(**FAST, flip_horizontal="yes").fit(_digit_images())

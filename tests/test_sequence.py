@@ -163,3 +163,12 @@ def test_the_0_1_architecture_is_kept_behind_two_switches(sine_windows):
     assert [layer.name for layer in model.decoder_.layers] == [
         "decoder_input", "decoder_repeat", "decoder_rnn", "decoder_steps",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["bidirectional", "linear_skip"])
+def test_a_bad_architecture_switch_is_named(name, sine_windows):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _ = sine_windows
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        SequenceAutoencoder(**FAST, **{name: "yes"}).fit(X[:16])
