@@ -18,9 +18,8 @@ from . import _fitting as fitting
 from . import _ordered, _persistence, fit_cache
 from . import _scaling as scaling
 from ._layout import Rows
-from ._sample_weight import weighted_rows
 from ._streaming import blocks
-from ._validation import validate_codes, validate_samples
+from ._validation import validate_codes, validate_samples, weighted_rows
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -37,11 +36,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ->  networks = _build_networks(seed, encoder, decoder)
             ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
         history = engine.train(fit)                     # the engine: batches, callbacks
-        _finish_fit(history)  ->  _keep_codes(X, ...)  ->  _after_training(X, sample_weight)
+        _finish_fit(history)  ->  [_keep_ordered_codes(X, ...)]  ->  _after_training(X, ...)
 
-    ``_keep_codes`` sets ``n_components_`` (and, for ordered codes,
-    ``explained_variance_ratio_``). An ordered fit that :mod:`skae.fit_cache`
-    holds skips ``_describe_fit`` and the engine and restores their result.
+    ``_finish_fit`` sets ``n_components_`` to the network's width; for
+    ordered codes ``_keep_ordered_codes`` measures
+    ``explained_variance_ratio_`` and keeps the codes it asks for. An
+    ordered fit that :mod:`skae.fit_cache` holds skips ``_describe_fit``
+    and the engine and restores their result.
 
     **Hooks.** This list is the whole contract: a subclass sets or overrides
     these and nothing else (its own public methods aside). CONTRIBUTING's
@@ -255,7 +256,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if cache_key is not None:  # the entry serialises the model: only when it is kept
             fit_cache.put(cache_key, self._cache_entry(history, fit))
         self._finish_fit(history, fit.epochs, fit.early_stopping)
-        self._keep_codes(X, sample_weight, fit.seed)
+        if self._ordered_codes:
+            self._keep_ordered_codes(X, sample_weight, fit.seed)
         self._after_training(X, sample_weight)
         return self
 
@@ -284,7 +286,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.history_, self.n_iter_, self.log_dir_ = {}, 0, None
         fit = entry["fit"]
         self._finish_fit(entry["history"], fit["epochs"], fit["early_stopping"])
-        self._keep_codes(X, sample_weight, fit["seed"])
+        self._keep_ordered_codes(X, sample_weight, fit["seed"])  # only ordered fits are cached
         self._after_training(X, sample_weight)
         return self
 
@@ -352,7 +354,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return fit, X
 
     def _finish_fit(self, history, epochs, early_stopping):
-        """Record the run (``history_``, ``n_iter_``) and check how it ended."""
+        """Record the run (``history_``, ``n_iter_``) and check how it ended.
+
+        ``n_components_`` is set to the network's width, every code
+        (:meth:`_keep_ordered_codes` then keeps a prefix of ordered codes).
+        """
         for name, values in history.items():
             self.history_.setdefault(name, []).extend(values)
         epochs_run = len(history["loss"])
@@ -366,22 +372,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             epochs=epochs,
             n_iter_no_change=self.n_iter_no_change,
         )
+        self.n_components_ = self._code_width()
 
-    def _keep_codes(self, X, sample_weight, seed):
-        """``n_components_``, and for ordered codes ``explained_variance_ratio_``.
+    def _keep_ordered_codes(self, X, sample_weight, seed):
+        """``explained_variance_ratio_``, and the codes kept as ``n_components_``.
 
-        Ordered codes: the ratio of every code of the network, measured on
-        (up to :data:`~skae._ordered.RATIO_ROWS` of) the training rows X,
-        decides how many are kept where ``n_components`` is a fraction.
+        The ratio of every code of the network, measured on (up to
+        :data:`~skae._ordered.RATIO_ROWS` of) the training rows X, decides
+        how many are kept where ``n_components`` is a fraction.
         """
-        width = self._code_width()
-        if not self._ordered_codes:
-            self.n_components_ = width
-            return
         rows = _ordered.ratio_rows(len(X), seed)
         X_rows = np.asarray(X[rows], dtype=np.float64)
         weights = None if sample_weight is None else np.asarray(sample_weight, float)[rows]
-        self.n_components_ = width  # every code, while measuring
         ratios = _ordered.explained_variance_ratio(
             X_rows, self._encode(X_rows), self._decode, weights
         )

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._streaming import OutOfCoreRows, blocks, map_blocks
+from ._streaming import OutOfCoreRows, moments, value_range
 
 # Output activations whose range is bounded: the data is mapped onto that range.
 BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -17,12 +17,11 @@ def statistics(X, sample_weight, output_activation):
     like PCA, relative feature scales are kept, so the training loss is the
     reconstruction error in the user's units up to one constant. Weights
     (one per row, or None) weigh the mean and the root mean square.
+
+    Two passes over X, block by block (:mod:`skae._streaming`): an
+    out-of-core X is never read whole, an in-memory one never copied whole.
     """
-    # One pass for the range, then one for the moments, block by block:
-    # an out-of-core X is never read whole, an in-memory one never copied whole.
-    ranges = map_blocks(lambda block: (float(np.min(block)), float(np.max(block))), X)
-    lo = min(low for low, _ in ranges)
-    hi = max(high for _, high in ranges)
+    lo, hi = value_range(X)
     # Dividing by the largest magnitude first keeps huge values finite.
     magnitude = max(abs(lo), abs(hi)) or 1.0
     if output_activation in BOUNDED_RANGES:
@@ -32,13 +31,7 @@ def statistics(X, sample_weight, output_activation):
         scale = span / (high - low)
         offset = np.full(X.shape[1], lo - low * scale)
     else:
-        weights = None if sample_weight is None else list(blocks(sample_weight))
-
-        def moments(block, index):
-            scaled = np.asarray(block, dtype=np.float64) / magnitude
-            return block_moments(scaled, None if weights is None else weights[index])
-
-        offset, squares, total_weight = merge_moments(map_blocks(moments, X, with_index=True))
+        offset, squares, total_weight = moments(X, sample_weight, divisor=magnitude)
         scale = float(np.sqrt(squares / total_weight / X.shape[1])) or 1.0
     return offset * magnitude, scale * magnitude
 
@@ -67,34 +60,6 @@ def observed_statistics(X, sample_weight):
         total = sample_weight @ observed.sum(axis=1)
         squared = sample_weight @ squares.sum(axis=1)
     return offset, float(np.sqrt(squared / max(total, 1))) or 1.0
-
-
-def block_moments(block, weights=None):
-    """``(weight, mean, squared deviation from it)`` of one block of rows."""
-    if weights is None:
-        n = len(block)
-        block_mean = block.mean(axis=0)
-        return n, block_mean, float(np.sum((block - block_mean) ** 2))
-    n = float(np.sum(weights))
-    block_mean = weights @ block / n
-    return n, block_mean, float(weights @ np.sum((block - block_mean) ** 2, axis=1))
-
-
-def merge_moments(moments):
-    """Per-column (weighted) mean, total squared deviation from it, total weight.
-
-    Blocks' :func:`block_moments` are merged in order with Chan et al.'s
-    pairwise update, which is as exact as the two-pass formula and reads
-    each block once. Without weights every row weighs 1.
-    """
-    count, mean, squares = 0, 0.0, 0.0
-    for n, block_mean, block_squares in moments:
-        delta = block_mean - mean
-        total = count + n
-        squares += block_squares + float(np.sum(delta**2)) * count * n / total
-        mean = mean + delta * (n / total)
-        count = total
-    return mean, squares, count
 
 
 def standardize(X, offset, scale):

@@ -3,7 +3,9 @@
 skae reads such data - a :class:`numpy.memmap`, or an array-like with ``shape``,
 ``dtype`` and first-axis slicing such as an h5py or zarr array - block by block
 and never as a whole: the scaling statistics, every training batch and every
-``transform`` chunk are separate reads.
+``transform`` chunk are separate reads. The statistics that one pass over the
+blocks gives (:func:`value_range`, :func:`moments`) are here too, for data
+in memory as well.
 
 A memmap is read from its file with ``pread`` rather than through its
 mapping: pages read through a mapping stay in the process's resident memory
@@ -186,6 +188,57 @@ def map_blocks(function, X, with_index=False):
         return [call(block, index) for index, block in enumerate(views)]
     with concurrent.futures.ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
         return list(pool.map(call, views, itertools.count()))
+
+
+def value_range(X):
+    """``(min, max)`` of all the values of X, one pass block by block."""
+    ranges = map_blocks(lambda block: (float(np.min(block)), float(np.max(block))), X)
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
+
+
+def moments(X, sample_weight=None, divisor=1.0):
+    """Per-column (weighted) mean of ``X / divisor``, the total squared deviation
+    from it and the total weight, one pass block by block.
+
+    Each block is divided in float64 before its moments are taken (a large
+    ``divisor`` keeps huge values finite); ``sample_weight`` (one per row,
+    or None: each row weighs 1) is read in the same blocks as X.
+    """
+    weights = None if sample_weight is None else list(blocks(sample_weight))
+
+    def block_moments_of(block, index):
+        scaled = np.asarray(block, dtype=np.float64) / divisor
+        return block_moments(scaled, None if weights is None else weights[index])
+
+    return merge_moments(map_blocks(block_moments_of, X, with_index=True))
+
+
+def block_moments(block, weights=None):
+    """``(weight, mean, squared deviation from it)`` of one block of rows."""
+    if weights is None:
+        n = len(block)
+        block_mean = block.mean(axis=0)
+        return n, block_mean, float(np.sum((block - block_mean) ** 2))
+    n = float(np.sum(weights))
+    block_mean = weights @ block / n
+    return n, block_mean, float(weights @ np.sum((block - block_mean) ** 2, axis=1))
+
+
+def merge_moments(block_results):
+    """Per-column (weighted) mean, total squared deviation from it, total weight.
+
+    Blocks' :func:`block_moments` are merged in order with Chan et al.'s
+    pairwise update, which is as exact as the two-pass formula and reads
+    each block once. Without weights every row weighs 1.
+    """
+    count, mean, squares = 0, 0.0, 0.0
+    for n, block_mean, block_squares in block_results:
+        delta = block_mean - mean
+        total = count + n
+        squares += block_squares + float(np.sum(delta**2)) * count * n / total
+        mean = mean + delta * (n / total)
+        count = total
+    return mean, squares, count
 
 
 def assert_finite(block, estimator_name=None):

@@ -1,8 +1,14 @@
-"""Input as scikit-learn validates it: samples as rows (in memory, sparse, out of core), codes."""
+"""Input as scikit-learn validates it: samples as rows (in memory, sparse, out of core),
+sample weights, codes."""
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._streaming import OutOfCoreRows, assert_finite, map_blocks
 
@@ -96,6 +102,28 @@ def _ndim(X):
     if hasattr(X, "shape"):
         return len(X.shape)
     return np.ndim(X) if isinstance(X, (list, tuple)) else 2
+
+
+def weighted_rows(X, y, sample_weight):
+    """``(X, y, weights)`` without the rows of weight 0; weights None when all equal.
+
+    The weights are validated as scikit-learn validates them and divided by
+    their mean, so that only their ratios matter. Leaving the rows of weight 0
+    out (rather than weighing them 0) makes a fit exactly the fit without
+    them; equal weights take the unweighted path, so ``sample_weight=ones``
+    is exactly ``sample_weight=None``.
+    """
+    if sample_weight is None:
+        return X, y, None
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    kept = np.flatnonzero(weights > 0)
+    if len(kept) < len(weights):
+        X = X.select(kept) if isinstance(X, OutOfCoreRows) else X[kept]
+        y = None if y is None else np.asarray(y)[kept]
+        weights = weights[kept]
+    if np.all(weights == weights[0]):
+        return X, y, None
+    return X, y, weights / np.mean(weights)
 
 
 def validate_codes(estimator, Z):

@@ -10,11 +10,16 @@ lower floor into a higher one (the engine calling the estimator, say) is a
 and the backend modules, and the building blocks (networks, layers,
 initial values, the fit description).
 
-Only calls that are handed the data are recorded: an argument holding at
-least half of X's rows (X itself, its standardised copy, the training
-arrays, or a tuple of them). Calls made once per batch or per epoch are
+Only calls that are handed the data are recorded: an argument holding
+between half of X's rows and all of them (X itself, its standardised copy,
+the training arrays, or a tuple of them; not a longer array such as the
+random numbers of the initial weights). Calls made once per batch or per epoch are
 counted once: a function already entered from the same caller is not
 recorded again.
+
+The fit is walked after a first fit on the same data, so that on every
+backend the compiled programs exist (JAX compiles per shape) and the walk
+is the way of the data, not of tracing.
 
 Run: ``python tools/walk_fit.py`` (add ``KERAS_BACKEND=jax`` for JAX;
 ``--calls`` lists the calls).
@@ -27,7 +32,7 @@ import warnings
 FLOORS = [
     ("estimator", ("_base.py", "_dense.py", "_conv.py", "_vae.py", "_sequence.py", "_impute.py")),
     ("steps", ("_fitting.py", "_validation.py", "_streaming.py", "_scaling.py",
-               "_sample_weight.py", "_layout.py", "_whitening.py", "_persistence.py")),
+               "_layout.py", "_whitening.py", "_persistence.py")),
     ("engine", ("engine.py",)),
     ("loop", ("engine_loop.py", "engine_jax.py", "engine_tensorflow.py", "engine_model_fit.py",
               "engine_keras.py", "session.py", "fit_data.py")),
@@ -48,7 +53,7 @@ def _carries_rows(value, n_rows, depth=0):
     shape = getattr(value, "shape", None)
     if shape is not None and not callable(shape):
         try:
-            return len(shape) > 0 and int(shape[0]) >= n_rows // 2
+            return len(shape) > 0 and n_rows // 2 <= int(shape[0]) <= n_rows
         except TypeError:
             return False
     if isinstance(value, (tuple, list)) and depth < 2:
@@ -88,7 +93,7 @@ def walk():
         caller_path = None if caller is None else caller.f_code.co_filename
         calls.append((path[len(root) :], caller_path, code.co_name))
 
-    ae.fit(X[:50])  # compile and import outside the walk
+    ae.fit(X)  # compile and import outside the walk: the walked fit finds its programs built
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sys.setprofile(profile)
