@@ -4,8 +4,9 @@ A refactor must not make skae slower (issue 32: no benchmark slower by more
 than 5%). This script checks out a base commit (default: the commit before
 issue 32's fit-path step, ``ee6a5e3``) into a temporary worktree and times
 the same work with it and with the working tree, each run in a fresh
-process, the two alternated ``--rounds`` times so that the machine's other
-load weighs on both alike:
+process, the two alternated ``--rounds`` times (base first in even rounds,
+the working tree first in odd ones) so that the machine's other load weighs
+on both alike:
 
 - ``AutoencoderTransformer`` (digits), ``ConvAutoencoder`` (digits as 8 x 8
   images), ``VAETransformer`` (digits), ``AutoencoderImputer`` (digits, 20%
@@ -17,8 +18,9 @@ load weighs on both alike:
   the base's value is pinned;
 - the first fit of the process (imports and compiling included).
 
-Reported: the median seconds per commit and the ratio working tree / base
-(goal: <= 1.05 for each). Writes results/ab_commits.json.
+Reported: the median over rounds of each commit's seconds and the ratio
+working tree / base (goal: <= 1.05 for each), and the same with the fastest
+round. Writes results/ab_commits.json.
 
 Run: ``python benchmarks/bench_ab_commits.py [--base COMMIT] [--rounds N]``.
 """
@@ -129,7 +131,8 @@ def main():
     runs = {"base": [], "head": []}
     try:
         for round_ in range(args.rounds):
-            for name, tree in (("base", base_tree), ("head", ROOT)):
+            order = (("base", base_tree), ("head", ROOT))
+            for name, tree in order if round_ % 2 == 0 else order[::-1]:
                 runs[name].append(run(tree))
                 print(f"round {round_ + 1} {name}: done", flush=True)
     finally:
@@ -137,10 +140,15 @@ def main():
                         str(base_tree)], check=False)  # fmt: skip
     rows = []
     for key in runs["head"][0]:
-        b = statistics.median(r[key] for r in runs["base"])
-        h = statistics.median(r[key] for r in runs["head"])
-        rows.append({"measure": key, "base_s": b, "head_s": h, "ratio": h / b})
-        print(f"{key:22s} base {b:8.3f} s  head {h:8.3f} s  ratio {h / b:5.3f}")
+        base_times = [r[key] for r in runs["base"]]
+        head_times = [r[key] for r in runs["head"]]
+        b, h = statistics.median(base_times), statistics.median(head_times)
+        fastest = min(head_times) / min(base_times)
+        rows.append({"measure": key, "base_s": b, "head_s": h, "ratio": h / b,
+                     "base_runs_s": base_times, "head_runs_s": head_times,
+                     "ratio_fastest": fastest})  # fmt: skip
+        print(f"{key:22s} base {b:8.3f} s  head {h:8.3f} s  ratio {h / b:5.3f}"
+              f"  (fastest rounds: {fastest:5.3f})")  # fmt: skip
     worst = max(rows, key=lambda r: r["ratio"])
     print(f"worst: {worst['measure']} {worst['ratio']:.3f} (goal <= {GOAL})")
     save("ab_commits", {"base": args.base, "head": f"{head} + working tree",
