@@ -92,7 +92,32 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def _stochastic_weight_checks_not_run(parametrize):
+    """scikit-learn's parametrization, with the checks of ``_STOCHASTIC_WEIGHTS``
+    marked ``xfail(run=False)``.
+
+    They are expected to fail by construction (see above) and are not strict,
+    so running them cannot change the outcome of the suite; their fits took
+    33 s of ``make test``'s time. The properties that do hold are tested in
+    tests/test_sample_weight.py.
+    """
+    argnames, params = parametrize.args
+    reasons = set(_STOCHASTIC_WEIGHTS.values())
+    marked = []
+    for param in params:
+        marks = getattr(param, "marks", ())
+        if any(mark.name == "xfail" and mark.kwargs.get("reason") in reasons for mark in marks):
+            reason = next(mark.kwargs["reason"] for mark in marks if mark.name == "xfail")
+            param = pytest.param(
+                *param.values, marks=pytest.mark.xfail(reason=reason, run=False), id=param.id
+            )
+        marked.append(param)
+    return pytest.mark.parametrize(argnames, marked, **parametrize.kwargs)
+
+
+@_stochastic_weight_checks_not_run(
+    parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
