@@ -1,0 +1,96 @@
+"""An experiment for issue 31: the sequence model started at PCA's solution.
+
+The default ``SequenceAutoencoder`` (``linear_skip=True``) contains PCA's
+model: a linear map from the flattened sequence to the code beside the
+recurrent encoder, and one from the code to every step beside the recurrent
+decoder. On the LFW rows it still ends at 1.04 / 1.09 x PCA(k) (k = 16 /
+32, ``bench_sequence_images.py``): training does not find the linear
+solution. Here the linear maps start at PCA's components (fitted on the
+standardised training rows), optionally with the recurrent branches' last
+layers (``latent``, ``decoder_steps``) at zero so that the network starts
+as PCA exactly, at the default learning rate and at 1e-4. Protocol of
+``bench_sequence_images.py`` (75/25 split, random_state=42, held-out MSE x
+PCA(k) on the flattened rows, seed 0). Writes
+results/sequence_pca_init.json.
+
+Run: ``python benchmarks/bench_sequence_pca_init.py``.
+"""
+
+import time
+
+import numpy as np
+from _common import quiet_tensorflow, save
+
+quiet_tensorflow()
+
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+from skae import SequenceAutoencoder  # noqa: E402
+from skae.datasets import load_digits_scaled, load_lfw_npz  # noqa: E402
+
+
+class StartedAtPCA(SequenceAutoencoder):
+    """The default network, its linear maps set to PCA's before training."""
+
+    zero_recurrent = False
+
+    def _fit_scaling(self, X, sample_weight):
+        super()._fit_scaling(X, sample_weight)
+        self._rows_for_pca = X
+
+    def _build_networks(self, seed, encoder, decoder):
+        networks = super()._build_networks(seed, encoder, decoder)
+        Z = np.asarray(self._standardize(self._rows_for_pca), dtype=np.float64)
+        del self._rows_for_pca
+        pca = PCA(networks["encoder"].output_shape[-1], random_state=0).fit(Z)
+        W, mean = pca.components_.T.astype("float32"), pca.mean_.astype("float32")
+        networks["encoder"].get_layer("encoder_linear").set_weights([W, -mean @ W])
+        networks["decoder"].get_layer("decoder_linear").set_weights([W.T, mean])
+        if self.zero_recurrent:
+            for network, name in (("encoder", "latent"), ("decoder", "decoder_steps")):
+                layer = networks[network].get_layer(name)
+                layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        return networks
+
+
+class StartedAsPCA(StartedAtPCA):
+    zero_recurrent = True
+
+
+VARIANTS = {
+    "defaults": (SequenceAutoencoder, {}),
+    "linear maps at PCA": (StartedAtPCA, {}),
+    "started as PCA": (StartedAsPCA, {}),
+    "started as PCA, learning_rate=1e-4": (StartedAsPCA, {"learning_rate": 1e-4}),
+}
+
+
+def main():
+    rows = []
+    for dataset in ("digits", "lfw"):
+        X = load_lfw_npz()[0] if dataset == "lfw" else load_digits_scaled()[0].reshape(-1, 8, 8)
+        X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
+        flat_train, flat_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
+        SequenceAutoencoder(2, epochs=1).fit(X_train[:64])  # imports and first compile
+        for k in (16, 32):
+            pca = PCA(k).fit(flat_train)
+            pca_mse = float(
+                np.mean((pca.inverse_transform(pca.transform(flat_test)) - flat_test) ** 2)
+            )
+            for name, (cls, params) in VARIANTS.items():
+                start = time.perf_counter()
+                model = cls(k, random_state=0, **params).fit(X_train)
+                fit_s = time.perf_counter() - start
+                out = model.inverse_transform(model.transform(X_test)).reshape(len(X_test), -1)
+                ratio = float(np.mean((out - flat_test) ** 2)) / pca_mse
+                rows.append({"dataset": dataset, "n_components": k, "variant": name,
+                             "ratio_to_pca": ratio, "epochs": model.n_iter_,
+                             "fit_s": fit_s})  # fmt: skip
+                print(f"{dataset} k={k} {name:38s} x PCA {ratio:.3f}  epochs {model.n_iter_:3d}"
+                      f"  fit {fit_s:5.1f} s", flush=True)  # fmt: skip
+    save("sequence_pca_init", {"rows": rows})
+
+
+if __name__ == "__main__":
+    main()
