@@ -1,0 +1,71 @@
+"""An experiment for issue 30: the ordered dense fit's schedule on digits.
+
+``AutoencoderTransformer(16, ordered=True)`` runs all of its 100 epochs
+without early stopping ending it, and ends 1.15-1.22 x a separately trained
+k-code model at every k (``bench_ordered.py``). Here its schedule is varied
+(patience, epochs, learning rate, batch size) and each variant's held-out
+MSE of the first k codes is divided by that of a separate k-code fit with
+the defaults, for k = 2, 4, 8, 16, with the fit time over a separate
+16-code fit's. Protocol of ``bench_ordered.py`` (digits, 75/25 split with
+random_state=0), seeds 0 and 1. Writes results/ordered_schedule.json.
+
+Run: ``python benchmarks/bench_ordered_schedule.py``.
+"""
+
+import warnings
+
+import numpy as np
+from _common import quiet_tensorflow, save
+
+quiet_tensorflow()
+
+from bench_ordered import mse, timed_fit  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+from skae import AutoencoderTransformer  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+SIZES = (2, 4, 8, 16)
+VARIANTS = {
+    "defaults": {},
+    "n_iter_no_change=20": {"n_iter_no_change": 20},
+    "epochs=200, n_iter_no_change=20": {"epochs": 200, "n_iter_no_change": 20},
+    "learning_rate=3e-3": {"learning_rate": 3e-3},
+    "batch_size=64": {"batch_size": 64},
+}
+
+
+def main():
+    X = load_digits().data
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+    AutoencoderTransformer(2, epochs=1, random_state=0).fit(X_train[:64])  # imports, compiling
+    rows = []
+    for seed in (0, 1):
+        separate, separate_s = {}, None
+        for k in SIZES:
+            model, seconds = timed_fit(AutoencoderTransformer(k, random_state=seed), X_train)
+            separate[k] = mse(model, X_test)
+            separate_s = seconds if k == SIZES[-1] else separate_s
+        for name, params in VARIANTS.items():
+            ordered = AutoencoderTransformer(SIZES[-1], ordered=True, random_state=seed, **params)
+            model, seconds = timed_fit(ordered, X_train)
+            ratios = [mse(model, X_test, k) / separate[k] for k in SIZES]
+            x_separate = dict(zip(SIZES, ratios, strict=True))
+            fit_ratio = seconds / separate_s
+            rows.append({"seed": seed, "variant": name, "x_separate": x_separate,
+                         "fit_ratio": fit_ratio, "epochs": model.n_iter_})  # fmt: skip
+            shown = " / ".join(f"{r:.3f}" for r in ratios)
+            print(f"seed {seed} {name:34s} x separate at k = 2, 4, 8, 16: {shown}"
+                  f"  fit {fit_ratio:.2f} x  epochs {model.n_iter_}", flush=True)  # fmt: skip
+    for name in VARIANTS:
+        mine = [row for row in rows if row["variant"] == name]
+        mean = [np.mean([row["x_separate"][k] for row in mine]) for k in SIZES]
+        fit = np.mean([row["fit_ratio"] for row in mine])
+        print(f"mean {name:34s} " + " / ".join(f"{r:.3f}" for r in mean) + f"  fit {fit:.2f} x")
+    save("ordered_schedule", {"sizes": SIZES, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
