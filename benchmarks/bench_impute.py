@@ -44,15 +44,21 @@ def imputers(dataset):
     }
 
 
+def hide_at_random(X_train, X_test, fraction):
+    """``(train, test, hidden)``: ``fraction`` of the entries of both hidden (NaN)
+    completely at random, with one seed, and the test entries hidden."""
+    rng = np.random.default_rng(0)
+    train = np.where(rng.random(X_train.shape) < fraction, np.nan, X_train)
+    hidden = rng.random(X_test.shape) < fraction
+    return train, np.where(hidden, np.nan, X_test), hidden
+
+
 def run(dataset, X):
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
     AutoencoderImputer(epochs=1).fit(X_train[:64])
     rows = []
     for fraction in (0.1, 0.3, 0.5):
-        rng = np.random.default_rng(0)
-        train = np.where(rng.random(X_train.shape) < fraction, np.nan, X_train)
-        hidden = rng.random(X_test.shape) < fraction
-        test = np.where(hidden, np.nan, X_test)
+        train, test, hidden = hide_at_random(X_train, X_test, fraction)
         row = {"dataset": dataset, "missing_fraction": fraction}
         for name, imputer in imputers(dataset).items():
             start = time.perf_counter()

@@ -34,6 +34,7 @@ quiet_tensorflow()
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from bench_impute import hide_at_random  # noqa: E402
 from sklearn.impute import KNNImputer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -120,10 +121,7 @@ def main():
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
     rows = []
     for fraction in (0.1, 0.3, 0.5):
-        rng = np.random.default_rng(0)
-        train = np.where(rng.random(X_train.shape) < fraction, np.nan, X_train)
-        hidden = rng.random(X_test.shape) < fraction
-        test = np.where(hidden, np.nan, X_test)
+        train, test, hidden = hide_at_random(X_train, X_test, fraction)
         knn = KNNImputer().fit(train).transform(test)
         knn_rmse = float(np.sqrt(np.mean((knn[hidden] - X_test[hidden]) ** 2)))
         for name, (reads_mask, noise, layers) in variants.items():

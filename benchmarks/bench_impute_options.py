@@ -23,6 +23,7 @@ from _common import quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()
 
+from bench_impute import hide_at_random  # noqa: E402
 from sklearn.impute import KNNImputer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -103,10 +104,7 @@ def run(dataset, X, names):
     rows = []
     AutoencoderImputer(epochs=1).fit(X_train[:64])  # imports and first compilation, untimed
     for fraction in (0.1, 0.3, 0.5):
-        rng = np.random.default_rng(0)
-        train = np.where(rng.random(X_train.shape) < fraction, np.nan, X_train)
-        hidden = rng.random(X_test.shape) < fraction
-        test = np.where(hidden, np.nan, X_test)
+        train, test, hidden = hide_at_random(X_train, X_test, fraction)
 
         def rmse(filled, hidden=hidden):
             return float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
