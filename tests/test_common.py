@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks, over every skae estimator."""
 
+import zlib
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -106,13 +108,23 @@ def expected_failures_not_run(parametrize):
     argnames, params = parametrize.args
     marked = []
     for param in params:
+        values, given_id = getattr(param, "values", param), getattr(param, "id", None)
+        marks = [same_worker(values[0])]
         reasons = [m.kwargs["reason"] for m in getattr(param, "marks", ()) if m.name == "xfail"]
         if reasons:
-            param = pytest.param(
-                *param.values, marks=pytest.mark.xfail(reason=reasons[0], run=False), id=param.id
-            )
-        marked.append(param)
+            marks.append(pytest.mark.xfail(reason=reasons[0], run=False))
+        marked.append(pytest.param(*values, marks=marks, id=given_id))
     return pytest.mark.parametrize(argnames, marked, **parametrize.kwargs)
+
+
+def same_worker(estimator):
+    """The checks of one estimator in one pytest-xdist worker (``--dist loadgroup``).
+
+    Their fits share compiled programs (one network per number of features),
+    which a worker compiles once; spread over two workers, each compiled
+    them (measured: a fifth of the common checks' time).
+    """
+    return pytest.mark.xdist_group(f"checks-{zlib.crc32(repr(estimator).encode()):08x}")
 
 
 @expected_failures_not_run(

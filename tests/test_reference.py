@@ -128,6 +128,24 @@ def test_the_same_seed_twice_in_one_process_is_bit_for_bit(case):
         np.testing.assert_array_equal(again[key], value, err_msg=f"{case}/{key}")
 
 
+@pytest.mark.xdist_group("reference-dense")
+def test_the_groups_keep_a_cases_tests_in_one_worker(request):
+    """The tests above share a case's first run only within one worker.
+
+    pytest-xdist's ``--dist loadgroup`` (``make test``) groups a test by a
+    suffix of its node id, which pytest 9.2 silently undid
+    (pytest-dev/pytest-xdist#1386): every test still passed, the suite took
+    longer. This one fails instead.
+    """
+    if not request.config.getoption("loadgroup", default=False):
+        pytest.skip("grouping applies under pytest-xdist's --dist loadgroup only")
+    assert request.node.nodeid.endswith("@reference-dense"), (
+        f"--dist loadgroup did not group {request.node.nodeid}: these pytest and "
+        "pytest-xdist releases do not work together (pytest-dev/pytest-xdist#1386); "
+        "install the versions of pyproject.toml's test extra"
+    )
+
+
 def run_cases_in_a_subprocess(path, env, names):
     """Run cases in a fresh interpreter (``cases.py PATH --cases ...``); their outputs."""
     result = subprocess.run(
