@@ -91,7 +91,12 @@ def test_grid_search_over_n_components_in_a_pipeline(sine_windows):
         [
             # The 0.1 network: the search's plumbing does not depend on the
             # layers, and its smaller graphs build in about half the time.
-            ("ae", SequenceAutoencoder(sequence_shape=(30, 1), units=8, epochs=3, random_state=0, **V0_1)),
+            (
+                "ae",
+                SequenceAutoencoder(
+                    sequence_shape=(30, 1), units=8, epochs=3, random_state=0, **V0_1
+                ),
+            ),
             ("pca", PCA(n_components=1)),
         ]
     )
