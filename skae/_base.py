@@ -395,6 +395,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Whether this estimator trains ordered codes (a parameter of some estimators)."""
         return bool(getattr(self, "ordered", False))
 
+    def _hidden_sizes(self):
+        """The hidden layers' widths the networks are built with (``"auto"`` resolved)."""
+        return self.hidden_layer_sizes
+
     def _code_width(self):
         """How many codes the networks are built with (``max_components`` for ordered codes)."""
         return _ordered.network_width(
@@ -507,7 +511,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Checks that involve several parameters or values Keras must resolve."""
         from ._keras import builders
 
-        sizes = self.hidden_layer_sizes
+        sizes = self._hidden_sizes()
         if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be a sequence of positive integers, got {sizes!r}."

@@ -1,10 +1,16 @@
 """AutoencoderTransformer: a dense autoencoder that goes where PCA goes."""
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _ordered, _whitening
 from ._base import BaseAutoencoder
+
+#: ``hidden_layer_sizes="auto"``: the plain network's layers, and the ordered
+#: one's, wider because one decoder serves every prefix of the code.
+DEFAULT_HIDDEN_LAYER_SIZES = (128,)
+ORDERED_HIDDEN_LAYER_SIZES = (512,)
 
 
 class AutoencoderTransformer(BaseAutoencoder):
@@ -29,9 +35,19 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``PCA(n_components=0.95)`` reads it: the fit trains ``max_components``
         codes and keeps the fewest whose cumulative
         ``explained_variance_ratio_`` exceeds it, as ``n_components_``.
-    hidden_layer_sizes : tuple of int, default=(128,)
+    hidden_layer_sizes : tuple of int or "auto", default="auto"
         Widths of the encoder's hidden layers; the decoder mirrors them.
-        ``()`` gives a single linear map each way.
+        ``()`` gives a single linear map each way. ``"auto"``: ``(128,)``, and
+        ``(512,)`` with ``ordered=True``, whose one decoder serves every prefix
+        of the code: on the digits the wider layer brings each prefix from
+        1.13-1.23 x the held-out error of a separately trained network of its
+        size to 1.00-1.16 x, and an ordered fit from 1.2-1.5 x the time of a
+        separate one to about 2 x (``benchmarks/bench_ordered.py``,
+        ``benchmarks/bench_ordered_capacity.py``).
+
+        .. versionchanged:: 0.2
+           ``"auto"``, which is ``(128,)`` (the earlier default) without
+           ``ordered``.
     activation : str or callable, default="relu"
         Keras activation of the hidden layers.
     output_activation : str or callable, default="linear"
@@ -239,6 +255,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         **_ordered.parameter_constraints(),
+        "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "whiten": ["boolean"],
     }
 
@@ -246,7 +263,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         self,
         n_components=8,
         *,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes="auto",
         activation="relu",
         output_activation="linear",
         whiten=False,
@@ -356,13 +373,18 @@ class AutoencoderTransformer(BaseAutoencoder):
             )
         return super()._decode(Z)
 
+    def _hidden_sizes(self):
+        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+            return ORDERED_HIDDEN_LAYER_SIZES if self.ordered else DEFAULT_HIDDEN_LAYER_SIZES
+        return self.hidden_layer_sizes
+
     def _build_networks(self, seed, encoder, decoder):
         from ._keras import builders
 
         return builders.dense_networks(
             self.n_features_in_,
             self._code_width(),
-            self.hidden_layer_sizes,
+            self._hidden_sizes(),
             self.activation,
             self.output_activation,
             seed,

@@ -62,6 +62,25 @@ def test_explained_variance_ratio_has_pca_meaning(ordered):
     assert 0 < ratios.sum() <= 1
 
 
+def _dense_widths(network):
+    return [layer.units for layer in network.layers if hasattr(layer, "units")]
+
+
+def test_auto_hidden_layers_are_wider_for_ordered_codes_only():
+    X = X_DIGITS[:200]
+    fast = dict(epochs=2, random_state=0)
+    default = AutoencoderTransformer(2, **fast).fit(X)
+    explicit = AutoencoderTransformer(2, hidden_layer_sizes=(128,), **fast).fit(X)
+    assert default.get_params()["hidden_layer_sizes"] == "auto"
+    assert _dense_widths(default.encoder_) == [128, 2]
+    np.testing.assert_array_equal(default.transform(X), explicit.transform(X))
+    ordered = AutoencoderTransformer(2, ordered=True, **fast).fit(X)
+    assert _dense_widths(ordered.encoder_) == [512, 2]
+    assert _dense_widths(ordered.decoder_) == [512, 64]
+    chosen = AutoencoderTransformer(2, ordered=True, hidden_layer_sizes=(32,), **fast).fit(X)
+    assert _dense_widths(chosen.encoder_) == [32, 2]
+
+
 def test_inverse_transform_checks_the_number_of_codes(ordered):
     with pytest.raises(ValueError, match="expecting between 1 and 8 features"):
         ordered.inverse_transform(np.zeros((2, 9)))
