@@ -12,6 +12,10 @@ from sklearn.model_selection import GridSearchCV
 
 from skae import AutoencoderTransformer, ConvAutoencoder, VAETransformer, fit_cache
 
+# One pytest-xdist worker runs this module (`--dist loadgroup`): its fitted
+# module-scoped fixtures are then fitted once, not once per worker.
+pytestmark = pytest.mark.xdist_group("module-ordered")
+
 X_DIGITS = load_digits().data[:600]
 QUICK = dict(epochs=15, batch_size=32, random_state=0, early_stopping=False)
 

@@ -11,6 +11,10 @@ from sklearn.neighbors import NearestNeighbors
 
 from skae import AutoencoderTransformer, VAETransformer
 
+# One pytest-xdist worker runs this module (`--dist loadgroup`): its fitted
+# module-scoped fixtures are then fitted once, not once per worker.
+pytestmark = pytest.mark.xdist_group("module-vae")
+
 PARAMS = dict(n_components=8, epochs=60, random_state=0)
 
 
