@@ -55,6 +55,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Class attribute: ``True``, or ``"allow-nan"`` to accept missing values.
     ``_check_parameters(self)``
         Checks of the subclass's own parameters; call ``super()`` first.
+    ``_hidden_sizes(self)``
+        The hidden layers' widths the networks are built with, which
+        ``_check_parameters`` checks: ``hidden_layer_sizes`` itself, unless
+        the subclass resolves a value such as ``"auto"``.
     ``_fit_scaling(self, X, sample_weight)``
         Set ``offset_`` and ``scale_`` from the training rows, weighted by
         ``sample_weight`` (None: equal weights). Rows of weight 0 never

@@ -374,7 +374,12 @@ class AutoencoderTransformer(BaseAutoencoder):
         return super()._decode(Z)
 
     def _hidden_sizes(self):
-        if isinstance(self.hidden_layer_sizes, str):  # "auto"
+        if isinstance(self.hidden_layer_sizes, str):
+            if self.hidden_layer_sizes != "auto":  # where parameter validation is skipped
+                raise ValueError(
+                    "hidden_layer_sizes must be a sequence of positive integers or "
+                    f"'auto', got {self.hidden_layer_sizes!r}."
+                )
             return ORDERED_HIDDEN_LAYER_SIZES if self.ordered else DEFAULT_HIDDEN_LAYER_SIZES
         return self.hidden_layer_sizes
 

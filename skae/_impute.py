@@ -117,7 +117,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
            The default was 16.
     hidden_layer_sizes : tuple of int, default=(256,)
         Widths of the hidden layers of the encoder (mirrored in the
-        decoder). Wider than :class:`AutoencoderTransformer`'s: 256 units
+        decoder). Wider than :class:`AutoencoderTransformer`'s (128 units
+        without ordered codes): 256 units
         imputed better than 128 on the digits and the faces; deeper networks
         were better on the digits and worse on the faces.
 

@@ -17,8 +17,8 @@ from ._fitting import _caller_outside_the_libraries
 
 #: The code width an ordered fit trains when ``n_components`` is a fraction
 #: and ``max_components`` is None (capped at the number of features). The
-#: digits reach R^2 0.99 well below it, and one fit of this width costs
-#: about as much as two plain fits (``benchmarks/bench_ordered.py``).
+#: digits reach R^2 0.99 well below it; a wider code costs more, each
+#: prefix size decoding every batch once (``benchmarks/bench_ordered.py``).
 DEFAULT_MAX_COMPONENTS = 64
 
 #: Rows of the training data the explained-variance ratios are measured on,

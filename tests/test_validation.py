@@ -143,6 +143,7 @@ def test_nan_or_infinity_in_any_sparse_format_is_named(fitted, sparse_format, ba
         ({"optimizer": "adamm"}, "optimizer='adamm' is not a Keras optimizer"),
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a sequence of positive"),
         ({"hidden_layer_sizes": (8, 2.5)}, "hidden_layer_sizes must be a sequence of positive"),
+        ({"hidden_layer_sizes": "wide"}, "'hidden_layer_sizes' parameter .* among \\{'auto'\\}"),
         ({"noise": "masking", "noise_level": 1.0}, "noise_level is the probability"),
         (
             {"loss": "binary_crossentropy"},
@@ -159,6 +160,15 @@ def test_bad_parameters_are_named(params, match):
     X = np.random.default_rng(0).normal(size=(20, 4))
     with pytest.raises(ValueError, match=match):
         AutoencoderTransformer(**{**FAST, **params}).fit(X)
+
+
+def test_a_bad_hidden_layer_string_is_named_without_parameter_validation():
+    from sklearn import config_context
+
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    with config_context(skip_parameter_validation=True):
+        with pytest.raises(ValueError, match="sequence of positive integers or 'auto', got 'wide'"):
+            AutoencoderTransformer(**{**FAST, "hidden_layer_sizes": "wide"}).fit(X)
 
 
 def test_binary_crossentropy_with_a_sigmoid_output_trains_on_data_in_any_units(digits):
