@@ -10,6 +10,10 @@ from sklearn.pipeline import Pipeline
 
 from skae import SequenceAutoencoder, make_windows, windows_to_timeline
 
+# One pytest-xdist worker runs this module (`--dist loadgroup`): its tests
+# that build one architecture then trace its TensorFlow programs once.
+pytestmark = pytest.mark.xdist_group("module-sequence")
+
 FAST = dict(n_components=4, units=8, epochs=2, random_state=0)
 # The 0.1 network (forwards only, no linear maps).
 V0_1 = dict(bidirectional=False, linear_skip=False)
@@ -78,7 +82,10 @@ def test_forecast_beats_persistence_on_a_periodic_series(sine_windows):
 
 def test_pickled_composite_model_forecasts_the_same(sine_windows):
     X, y = sine_windows
-    model = SequenceAutoencoder(n_future=5, **FAST).fit(X[:64], y[:64])
+    # The forecast test's network (one worker runs this module, and a network
+    # of the same architecture reuses its compiled programs).
+    network = dict(n_components=8, units=16, n_future=5, random_state=0)
+    model = SequenceAutoencoder(epochs=2, **network).fit(X[:64], y[:64])
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict(X[:10]), model.predict(X[:10]))
     np.testing.assert_array_equal(restored.transform(X[:10]), model.transform(X[:10]))
