@@ -120,9 +120,7 @@ def test_refit_without_forecasting_drops_the_earlier_future_decoder():
     X, y = make_windows(np.sin(np.arange(120) / 3.0), window=10, n_future=2)
     # The 0.1 network: what is tested is the fitted attributes of a refit,
     # the same for every architecture (and the smaller graphs build faster).
-    model = SequenceAutoencoder(
-        2, units=4, n_future=2, epochs=1, random_state=0, bidirectional=False, linear_skip=False
-    ).fit(X, y)
+    model = SequenceAutoencoder(2, units=4, n_future=2, epochs=1, random_state=0, **V0_1).fit(X, y)
     assert hasattr(model, "future_decoder_")
     model.set_params(n_future=0).fit(X)
     assert not hasattr(model, "future_decoder_")
@@ -179,7 +177,7 @@ def test_linear_skip_adds_a_linear_map_from_the_sequence_to_the_code(sine_window
 
 def test_the_0_1_architecture_is_kept_behind_two_switches(sine_windows):
     X, _ = sine_windows
-    model = SequenceAutoencoder(bidirectional=False, linear_skip=False, **FAST).fit(X[:64])
+    model = SequenceAutoencoder(**V0_1, **FAST).fit(X[:64])
     assert not {"Bidirectional", "Add", "Flatten"} & _layer_types(model.encoder_)
     assert "Add" not in _layer_types(model.decoder_)
     assert [layer.name for layer in model.decoder_.layers] == [
