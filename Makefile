@@ -22,6 +22,12 @@ JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tes
 
 comma := ,
 
+# Python caches the compiled tests and skae (and pytest its assertion
+# rewrites) in __pycache__, ignored by git. Where the environment sets
+# PYTHONDONTWRITEBYTECODE, every test process compiled them anew: 1.5 s of
+# each worker's start-up, measured.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install demo test test-processes test-jax-subset test-jax test-isa docs docs-check bench lint format clean
 
 install: $(STAMP)
@@ -46,14 +52,17 @@ demo: install
 # The tests and the docstrings' Examples (doctest; skae/_keras holds no public
 # API and imports a backend), then the docs without running the gallery, with
 # warnings as errors, so that a broken reference fails, then the reference
-# outputs on JAX. The tests that start other Python processes
-# (marked fresh_process: each imports TensorFlow anew, about 5 s) are left to
-# `make test-processes`, which CI runs after this; so `make test` stays
-# within 6 minutes on 2 cores.
+# outputs on JAX. The docs build (one core, about 9 s) runs beside the JAX
+# tests, whose two workers leave a core idle while one compiles the longest
+# case: 27 s for both instead of 38 s; either failing fails the target. The
+# tests that start other Python processes (marked fresh_process: each
+# imports TensorFlow anew, about 5 s) are left to `make test-processes`,
+# which CI runs after this; so `make test` stays within 6 minutes on 2 cores.
 test: install
 	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS) -m "not fresh_process" --doctest-modules tests skae --ignore=skae/_keras
-	$(PY) -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html-check
-	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow and not fresh_process" $(JAX_CORE)
+	$(PY) -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html-check & docs=$$!; \
+	$(JAX_ENV) $(PY) -m pytest $(PYTEST_ARGS) -m "not tensorflow and not fresh_process" $(JAX_CORE); \
+	tests=$$?; wait $$docs || { echo "make test: the docs build failed"; exit 1; }; exit $$tests
 
 # The tests that start fresh interpreters, the command line, a Dask cluster
 # and joblib's process workers (about 2 minutes), on TensorFlow.
