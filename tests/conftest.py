@@ -33,8 +33,13 @@ def pytest_unconfigure(config):
     has built TensorFlow graphs for hundreds of fits took 3 to 9 s of
     ``make test``'s time (the controller waits up to 10 s); nothing the
     tests check happens in it. A run without xdist exits as usual.
+
+    A worker is told by the ``workerinput`` xdist gives its config, not by
+    the ``PYTEST_XDIST_WORKER`` variable: a pytest started from inside a
+    worker (``tests/test_harness.py``) inherits that variable, and its
+    controller would leave with status 0 before reporting a failure.
     """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    if not hasattr(config, "workerinput"):
         return
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
