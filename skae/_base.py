@@ -53,6 +53,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``Sequences()`` (skae's ``_layout`` module); resolved at fit as ``layout_``.
     ``_ensure_all_finite``
         Class attribute: ``True``, or ``"allow-nan"`` to accept missing values.
+    ``_ordered_shared_rows``
+        Class attribute, for estimators with ``ordered``: ``True`` decodes
+        each row from the full code and one smaller prefix in an ordered fit,
+        not from every prefix size (for a decoder that is most of the work).
     ``_check_parameters(self)``
         Checks of the subclass's own parameters; call ``super()`` first.
     ``_hidden_sizes(self)``
@@ -134,6 +138,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     # The estimator named in warnings and run folders, for a network trained
     # inside another estimator (the imputer's); None: this class.
     _public_name = None
+    _ordered_shared_rows = False
 
     def __init__(
         self,
@@ -576,6 +581,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 _ordered.prefix_sizes(self._code_width()),
                 loss=self.loss,
                 noise=noise,
+                shared_rows=self._ordered_shared_rows,
                 name="ordered_autoencoder",
             )
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)

@@ -255,6 +255,61 @@ def test_conv_ordered_on_images(max_components):
     assert conv.layout_.input_shape == (8, 8)
     assert conv.explained_variance_ratio_.shape == (3,)
     assert conv.inverse_transform(conv.transform(images[:2])[:, :1]).shape == (2, 8, 8)
+    assert conv.model_.shared_rows  # the conv decoder is the work: each row decoded twice
+
+
+def _tiny_ordered_model(shared_rows):
+    import keras
+
+    from skae._keras import models
+
+    encoder = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4)])
+    decoder = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5)])
+    model = models.OrderedAutoencoder(encoder, decoder, (1, 2, 4), shared_rows=shared_rows)
+    model.absent.assign(np.random.default_rng(1).normal(size=(3, 4)).astype("float32"))
+    return model
+
+
+def test_shared_rows_decode_each_row_from_the_full_code_and_one_prefix():
+    model = _tiny_ordered_model(shared_rows=True)
+    x = np.random.default_rng(0).normal(size=(5, 5)).astype("float32")
+    out = np.asarray(model(x))
+    code = np.asarray(model.encoder(x))
+    absent = np.asarray(model.absent)
+    assert out.shape == (10, 5)
+    np.testing.assert_allclose(out[:5], np.asarray(model.decoder(code)), rtol=1e-5, atol=1e-6)
+    for i in range(5):
+        k = (1, 2)[i % 2]  # rows dealt out among the smaller sizes in turn
+        filled = np.concatenate([code[i, :k], absent[i % 2, k:]])[None]
+        np.testing.assert_allclose(
+            out[5 + i], np.asarray(model.decoder(filled))[0], rtol=1e-5, atol=1e-6
+        )
+
+
+@pytest.mark.parametrize("n_rows", [5, 1])
+def test_shared_rows_loss_is_the_mean_of_each_sizes_loss_on_its_rows(n_rows):
+    model = _tiny_ordered_model(shared_rows=True)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n_rows, 5)).astype("float32")
+    weights = rng.uniform(0.5, 2.0, size=n_rows).astype("float32")
+    out = np.asarray(model(x))
+    loss = float(model.compute_loss(x, x, model(x), sample_weight=weights))
+    errors = np.mean((out - np.vstack([x, x])) ** 2, axis=1) * np.tile(weights, 2)
+    full, shared = errors[:n_rows], errors[n_rows:]
+    # a size given no row (one row, two smaller sizes) is left out
+    sizes = [shared[j::2].mean() for j in range(2) if len(shared[j::2])] + [full.mean()]
+    assert loss == pytest.approx(np.mean(sizes), rel=1e-5)
+
+
+def test_shared_rows_are_kept_in_the_config():
+    from skae._keras import models
+
+    for shared_rows in (True, False):
+        model = _tiny_ordered_model(shared_rows)
+        config = model.get_config()
+        assert config["shared_rows"] is shared_rows
+        assert models.OrderedAutoencoder.from_config(config).shared_rows is shared_rows
+    assert not AutoencoderTransformer._ordered_shared_rows  # dense fits decode every size
 
 
 def test_onnx_exports_the_kept_prefix():

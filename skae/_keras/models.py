@@ -169,25 +169,84 @@ def _decode_prefixes(decoder, code, sizes, absent, training):
     return decoder(ops.reshape(filled, (-1, code.shape[-1])), training=training)
 
 
+def _row_shares(n_rows, n_smaller, dtype):
+    """``(n_rows, n_smaller)`` one-hot: row i goes to the (i mod n_smaller)-th smaller size."""
+    return ops.cast(
+        ops.equal(
+            ops.expand_dims(ops.arange(n_rows) % n_smaller, 1),
+            ops.expand_dims(ops.arange(n_smaller), 0),
+        ),
+        dtype,
+    )
+
+
+def _decode_full_and_shared(decoder, code, sizes, absent, training):
+    """Every row decoded from the full code, then once more from a prefix:
+    ``(2 * batch, ...)``.
+
+    Row i of the second half is decoded from the prefix of the
+    (i mod ``len(sizes) - 1``)-th smaller size, its other codes filled as in
+    :func:`_decode_prefixes`.
+    """
+    masks = ops.convert_to_tensor(_prefix_masks(code.shape[-1], sizes), dtype=code.dtype)
+    fill = ops.cast(absent, code.dtype) * (1.0 - masks)
+    share = _row_shares(ops.shape(code)[0], len(sizes) - 1, code.dtype)
+    row_mask, row_fill = ops.matmul(share, masks[:-1]), ops.matmul(share, fill[:-1])
+    filled = ops.concatenate([code * masks[-1] + fill[-1], code * row_mask + row_fill], axis=0)
+    return decoder(filled, training=training)
+
+
 def _mean_over_prefixes(per_sample, n_sizes, sample_weight):
     """The prefix sizes' mean loss, with gradients balanced between the sizes.
 
-    ``per_sample`` is ``(n_sizes * batch,)``. The value is the plain mean of
-    the sizes' losses (what ``history_`` and early stopping see). The
-    gradient weighs each size's loss by the mean over its own value, so that
-    every size improves by the same relative amount, and the full code
-    twice as much: with equal weights the small codes' larger errors take
-    the gradient, and the full code trains 1.5x worse than a separate fit
-    on the digits (``benchmarks/bench_ordered.py``).
+    ``per_sample`` is ``(n_sizes * batch,)``: every row at every size.
     """
     per_sample = ops.reshape(per_sample, (n_sizes, -1))
     if sample_weight is not None:
         per_sample = per_sample * ops.reshape(ops.cast(sample_weight, per_sample.dtype), (1, -1))
-    losses = ops.mean(per_sample, axis=1)
-    value = ops.mean(losses)
+    return _balanced(ops.mean(per_sample, axis=1))
+
+
+def _mean_over_shared_rows(per_sample, n_sizes, sample_weight):
+    """As :func:`_mean_over_prefixes`, for rows decoded by :func:`_decode_full_and_shared`.
+
+    ``per_sample`` is ``(2 * batch,)``. A smaller size's loss is the mean over
+    the rows it was given; a size given no row (a batch of fewer rows than
+    sizes) is left out.
+    """
+    per_sample = ops.reshape(per_sample, (2, -1))
+    if sample_weight is not None:
+        per_sample = per_sample * ops.reshape(ops.cast(sample_weight, per_sample.dtype), (1, -1))
+    share = _row_shares(ops.shape(per_sample)[1], n_sizes - 1, per_sample.dtype)
+    counts = ops.sum(share, axis=0)
+    smaller = ops.sum(share * ops.expand_dims(per_sample[1], 1), axis=0) / ops.maximum(counts, 1.0)
+    losses = ops.concatenate([smaller, ops.mean(per_sample[0], keepdims=True)])
+    given = ops.concatenate([ops.cast(counts > 0, losses.dtype), ops.ones((1,), losses.dtype)])
+    return _balanced(losses, given)
+
+
+def _balanced(losses, given=None):
+    """The sizes' mean loss (the last size the full code), gradients balanced.
+
+    The value is the plain mean of the sizes' losses (what ``history_`` and
+    early stopping see). The gradient weighs each size's loss by the mean
+    over its own value, so that every size improves by the same relative
+    amount, and the full code twice as much: with equal weights the small
+    codes' larger errors take the gradient, and the full code trains 1.5x
+    worse than a separate fit on the digits (``benchmarks/bench_ordered.py``).
+    ``given`` (1 or 0 per size) leaves sizes out of both.
+    """
+    n_sizes = losses.shape[0]
     emphasis = ops.convert_to_tensor([1.0] * (n_sizes - 1) + [2.0], dtype=losses.dtype)
-    scale = ops.stop_gradient(value / ops.maximum(losses, 1e-12)) * emphasis
-    balanced = ops.mean(scale * losses) / ops.mean(emphasis)
+    if given is None:
+        value = ops.mean(losses)
+        scale = ops.stop_gradient(value / ops.maximum(losses, 1e-12)) * emphasis
+        balanced = ops.mean(scale * losses) / ops.mean(emphasis)
+    else:
+        value = ops.sum(losses * given) / ops.sum(given)
+        emphasis = emphasis * given
+        scale = ops.stop_gradient(value / ops.maximum(losses, 1e-12)) * emphasis
+        balanced = ops.sum(scale * losses) / ops.sum(emphasis)
     return value + balanced - ops.stop_gradient(balanced)
 
 
@@ -201,19 +260,31 @@ class OrderedAutoencoder(keras.Model):
     values learned for that size (``absent``, one row per size: "absent" is
     then not confused with a code of 0, and the decoder learns a bias of its
     own for each size). The sizes' losses are averaged, their gradients
-    balanced (:func:`_mean_over_prefixes`). ``sizes`` are the powers of two
-    below the code width and the width itself; a size between two of them
-    is filled with the values of the smaller one.
+    balanced (:func:`_balanced`). ``sizes`` are the powers of two below the
+    code width and the width itself; a size between two of them is filled
+    with the values of the smaller one.
 
-    ``call`` returns the reconstructions of all the sizes, stacked along the
-    batch; inference never calls this model (it uses the encoder and decoder).
+    With ``shared_rows``, each row is decoded twice instead of once per
+    size: from the full code, and from the prefix of one smaller size, the
+    rows of a batch dealt out among the smaller sizes in turn (batches are
+    shuffled every epoch, so a row meets every size). Each smaller size's
+    loss is then a mean over its share of the rows. It halves the work of a
+    convolutional decoder of seven sizes at about the same errors
+    (``benchmarks/bench_ordered_shared_rows.py``).
+
+    ``call`` returns the reconstructions of all the sizes (with
+    ``shared_rows``, the two decodes), stacked along the batch; inference
+    never calls this model (it uses the encoder and decoder).
     """
 
-    def __init__(self, encoder, decoder, sizes, loss="mse", noise=None, **kwargs):
+    def __init__(
+        self, encoder, decoder, sizes, loss="mse", noise=None, shared_rows=False, **kwargs
+    ):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.sizes = tuple(int(k) for k in sizes)
+        self.shared_rows = bool(shared_rows) and len(self.sizes) > 1
         self.loss_name = loss
         self.noise = noise
         self._per_sample_loss = keras.losses.get(loss)
@@ -225,17 +296,19 @@ class OrderedAutoencoder(keras.Model):
         if self.noise is not None:
             x = self.noise(x, training=training)
         code = self.encoder(x, training=training)
-        return _decode_prefixes(self.decoder, code, self.sizes, self.absent, training)
+        decode = _decode_full_and_shared if self.shared_rows else _decode_prefixes
+        return decode(self.decoder, code, self.sizes, self.absent, training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         y, y_pred = ops.cast(y, self.dtype), ops.cast(y_pred, self.dtype)  # see the VAE's
-        n_sizes = len(self.sizes)
-        per_sample = self._per_sample_loss(_repeated(y, n_sizes), y_pred)
+        n_decodes = 2 if self.shared_rows else len(self.sizes)
+        per_sample = self._per_sample_loss(_repeated(y, n_decodes), y_pred)
         per_sample = ops.reshape(per_sample, (ops.shape(per_sample)[0], -1))
         per_sample = ops.mean(per_sample, axis=1)
         if sample_weight is not None:
             sample_weight = ops.reshape(sample_weight, (-1,))
-        return _mean_over_prefixes(per_sample, n_sizes, sample_weight)
+        mean = _mean_over_shared_rows if self.shared_rows else _mean_over_prefixes
+        return mean(per_sample, len(self.sizes), sample_weight)
 
     def get_config(self):
         return {
@@ -243,6 +316,7 @@ class OrderedAutoencoder(keras.Model):
             **_serialize_parts(self, ("encoder", "decoder", "noise")),
             "sizes": list(self.sizes),
             "loss": self.loss_name,
+            "shared_rows": self.shared_rows,
         }
 
     @classmethod
