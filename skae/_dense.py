@@ -41,8 +41,10 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``(512,)`` with ``ordered=True``, whose one decoder serves every prefix
         of the code: on the digits the wider layer brings each prefix from
         1.13-1.23 x the held-out error of a separately trained network of its
-        size to 1.00-1.16 x, and an ordered fit from 1.2-1.5 x the time of a
-        separate one to about 2 x (``benchmarks/bench_ordered.py``,
+        size to 1.00-1.16 x (1.02-1.13 x since the full code's weight in
+        the gradient went from 2 to 1.5, ``benchmarks/bench_ordered_emphasis.py``),
+        and an ordered fit from 1.2-1.5 x the time of a separate one to
+        about 2 x (``benchmarks/bench_ordered.py``,
         ``benchmarks/bench_ordered_capacity.py``).
 
         .. versionchanged:: 0.2
