@@ -16,6 +16,11 @@ later runs on this shared machine); (256, 128) under 1.03 at k <= 8 but
 1.250 at k = 16, at 2.09 x. Probes not kept in the file: (1024,) 1.081 /
 1.115 / 1.001 / 1.012 at 3.15 x; (512, 128) and (512, 256) 1.22 and 1.17 at
 k = 16, at 3.4 x and 6.0 x; (512,) with batch_size=64, 1.221 at k = 4.
+With the full code's emphasis at 1.5 (2026-12-06, probe through
+``bench_ordered_schedule.main``, seeds 0 and 1, worst at k = 2 / 4 / 8 /
+16): (512,) 1.116 / 1.120 / 1.063 / 1.126 at 2.01 x; (384,) 1.114 / 1.202 /
+1.091 / 1.119 at 1.72 x; (256,) 1.157 / 1.153 / 1.089 / 1.126 at 1.45 x:
+the fit time comes only with prefixes over 1.15, so (512,) stays.
 
 Run: ``python benchmarks/bench_ordered_capacity.py``.
 """
