@@ -53,6 +53,16 @@ def timed_fit(estimator, X):
     return estimator, time.perf_counter() - start
 
 
+def separate_fits(X_train, X_test, seed, sizes):
+    """Held-out MSE of a separately trained ``AutoencoderTransformer(k)`` for
+    each k of ``sizes``, and the fit time of the last (widest) one."""
+    errors, seconds = {}, None
+    for k in sizes:
+        model, seconds = timed_fit(AutoencoderTransformer(k, random_state=seed), X_train)
+        errors[k] = mse(model, X_test)
+    return errors, seconds
+
+
 def compare(make, X_train, X_test, sizes, extra, width, seeds):
     flat = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
     rows = []

@@ -45,7 +45,7 @@ from _common import quiet_tensorflow, save
 
 quiet_tensorflow()
 
-from bench_ordered import mse, timed_fit  # noqa: E402
+from bench_ordered import mse, separate_fits, timed_fit  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -65,9 +65,7 @@ def main(seeds=(0, 1, 2), emphases=EMPHASES, name="ordered_emphasis"):
     AutoencoderTransformer(2, epochs=1, random_state=0).fit(X_train[:64])  # imports
     rows = []
     for seed in seeds:
-        separate = {}
-        for k in SIZES:
-            separate[k] = mse(AutoencoderTransformer(k, random_state=seed).fit(X_train), X_test)
+        separate = separate_fits(X_train, X_test, seed, SIZES)[0]
         for emphasis in emphases:
             models.EVERY_SIZE_EMPHASIS = emphasis
             engine_tensorflow.PROGRAMS.clear()
@@ -122,9 +120,7 @@ def main_lfw_dense(emphases=(2.0, 1.5), sizes=(8, 16, 32, 64)):
     faces = load_lfw_npz(resize=0.4)[0]
     faces = faces.reshape(len(faces), -1)
     F_train, F_test = train_test_split(faces, test_size=0.25, random_state=0)
-    separate = {
-        k: mse(AutoencoderTransformer(k, random_state=0).fit(F_train), F_test) for k in sizes
-    }
+    separate = separate_fits(F_train, F_test, 0, sizes)[0]
     rows = []
     for emphasis in emphases:
         models.EVERY_SIZE_EMPHASIS = emphasis

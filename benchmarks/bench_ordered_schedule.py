@@ -19,7 +19,7 @@ from _common import quiet_tensorflow, save
 
 quiet_tensorflow()
 
-from bench_ordered import mse, timed_fit  # noqa: E402
+from bench_ordered import mse, separate_fits, timed_fit  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -48,11 +48,7 @@ def main(variants=VARIANTS, name="ordered_schedule"):
     AutoencoderTransformer(2, epochs=1, random_state=0).fit(X_train[:64])  # imports, compiling
     rows = []
     for seed in (0, 1):
-        separate, separate_s = {}, None
-        for k in SIZES:
-            model, seconds = timed_fit(AutoencoderTransformer(k, random_state=seed), X_train)
-            separate[k] = mse(model, X_test)
-            separate_s = seconds if k == SIZES[-1] else separate_s
+        separate, separate_s = separate_fits(X_train, X_test, seed, SIZES)
         for variant, params in variants.items():
             ordered = AutoencoderTransformer(SIZES[-1], ordered=True, random_state=seed, **params)
             model, seconds = timed_fit(ordered, X_train)

@@ -44,7 +44,7 @@ from _common import quiet_tensorflow, save
 
 quiet_tensorflow()
 
-from bench_ordered import compare, mse, timed_fit  # noqa: E402
+from bench_ordered import compare, mse, separate_fits, timed_fit  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
@@ -64,11 +64,7 @@ def main():
         AutoencoderTransformer(4, ordered=True, epochs=1, random_state=0).fit(X_train[:64])
     rows = []
     for seed in (0, 1, 2):
-        separate, separate_s = {}, None
-        for k in SIZES:
-            model, seconds = timed_fit(AutoencoderTransformer(k, random_state=seed), X_train)
-            separate[k] = mse(model, X_test)
-            separate_s = seconds if k == SIZES[-1] else separate_s
+        separate, separate_s = separate_fits(X_train, X_test, seed, SIZES)
         for variant, split in VARIANTS.items():
             AutoencoderTransformer._ordered_shared_rows = split
             ordered = AutoencoderTransformer(SIZES[-1], ordered=True, random_state=seed)
