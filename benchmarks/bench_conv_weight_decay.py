@@ -15,20 +15,20 @@ decay stops the fit sooner at the same error: no gain, no default changed.
 Run: ``python benchmarks/bench_conv_weight_decay.py``.
 """
 
-from bench_conv_bottleneck import main
+from bench_conv_bottleneck import BEFORE, main
 
 
 def adamw(weight_decay):
     def params():
         import keras
 
-        return {"optimizer": keras.optimizers.AdamW(1e-3, weight_decay=weight_decay)}
+        return {**BEFORE, "optimizer": keras.optimizers.AdamW(1e-3, weight_decay=weight_decay)}
 
     return params
 
 
 VARIANTS = {
-    "defaults": {},
+    "defaults": BEFORE,
     "AdamW, weight_decay=0.004": adamw(0.004),
     "AdamW, weight_decay=0.04": adamw(0.04),
 }

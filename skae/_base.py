@@ -86,8 +86,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         What the engine needs beyond the data: a dict with the ``loss`` to
         compile with (None when the model computes its own),
         ``early_stopping_start`` (the first epoch early stopping counts
-        from) and ``flip_horizontal`` (mirror a seeded half of each image
-        batch).
+        from) and ``augmentation`` (an
+        :class:`~skae._keras.fit_description.Augmentation`: what is done to
+        the training images).
     ``_after_training(self, X, sample_weight)``
         Fitted state computed from the trained networks (the dense model's
         whitening); X is the validated training data, ``sample_weight`` as
@@ -338,7 +339,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
         self._set_networks(networks, model)
         self.log_dir_ = run_dir
-        options = {"loss": self.loss, "early_stopping_start": 0, "flip_horizontal": False}
+        options = {"loss": self.loss, "early_stopping_start": 0}
         options.update(self._training_options())
         if self._ordered_codes:  # the model computes its loss over the prefixes
             options["loss"] = None
@@ -587,7 +588,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
 
     def _training_options(self):
-        """The compiled loss, and the defaults: early stopping from epoch 0, no flips."""
+        """The compiled loss, and the defaults: early stopping from epoch 0, no augmentation."""
         return {"loss": self.loss}
 
     def _after_training(self, X, sample_weight):

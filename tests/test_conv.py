@@ -97,11 +97,12 @@ def test_denoising_autoencoder_cleans_digits_better_than_pca(digits_split):
 
 def test_flip_augmentation_mirrors_about_half_of_each_batch():
     from skae._keras.engine_model_fit import RowBatches
-    from skae._keras.fit_description import FitData, flip_draws
+    from skae._keras.fit_description import Augmentation, FitData, flip_draws
 
     x = np.random.default_rng(0).random((200, 5, 4, 1)).astype(np.float32)
     original = x.copy()
-    batches = RowBatches(FitData(x), np.arange(200), 200, seed=3, flip_horizontal=True)
+    augmentation = Augmentation(flip_horizontal=True)
+    batches = RowBatches(FitData(x), np.arange(200), 200, seed=3, augmentation=augmentation)
     batches.on_epoch_begin()
     flipped, target = batches[0]
     assert flipped is target
@@ -124,6 +125,94 @@ def test_flip_augmentation_is_reproducible_and_training_only():
     np.testing.assert_array_equal(a.transform(images), a.transform(images))
     plain = ConvAutoencoder(**FAST, flip_horizontal=False).fit(images)
     assert not np.allclose(plain.transform(images), a.transform(images), atol=1e-4)
+
+
+def _shifted_by_hand(image, up, left):
+    """``image`` (height, width) with its content moved ``up`` rows up and ``left``
+    columns left, each uncovered pixel the nearest edge pixel (a shift of at most 1)."""
+    height, width = image.shape
+    rows = np.clip(np.arange(height) + up, 0, height - 1)
+    columns = np.clip(np.arange(width) + left, 0, width - 1)
+    return image[rows][:, columns]
+
+
+@pytest.mark.parametrize("xp_name", ["numpy", "keras"])
+def test_translated_moves_each_image_by_its_offset(xp_name):
+    import keras
+
+    from skae._keras.batches import translated
+
+    xp = np if xp_name == "numpy" else keras.ops
+    images = np.arange(9 * 5 * 4, dtype=np.float32).reshape(9, 5, 4, 1)
+    offsets = np.arange(9, dtype=np.int32)  # image i gets offset i
+    result = np.asarray(keras.ops.convert_to_numpy(translated(images, offsets, 1, xp)))
+    for i in range(9):
+        up, left = i // 3 - 1, i % 3 - 1
+        expected = _shifted_by_hand(images[i, :, :, 0], up, left)
+        np.testing.assert_array_equal(result[i, :, :, 0], expected, err_msg=f"offset {i}")
+    np.testing.assert_array_equal(result[4], images[4])  # the middle offset: no shift
+
+
+def test_augmentation_draws_keep_the_flips_and_add_seeded_shifts():
+    from skae._keras.fit_description import Augmentation, augmentation_draws, flip_draws
+
+    both = Augmentation(flip_horizontal=True, translate=1)
+    draws = augmentation_draws(both, 3, 2, 1, 900)
+    assert draws.dtype == np.int32
+    np.testing.assert_array_equal(draws % 2 == 1, flip_draws(3, 2, 1, 900))
+    counts = np.bincount(draws // 2, minlength=9)
+    assert len(counts) == 9 and counts.min() > 60  # each of the 9 offsets, about 100 each
+    np.testing.assert_array_equal(draws, augmentation_draws(both, 3, 2, 1, 900))
+    assert not np.array_equal(draws, augmentation_draws(both, 3, 3, 1, 900))
+    only_shifts = augmentation_draws(Augmentation(translate=1), 3, 2, 1, 900)
+    np.testing.assert_array_equal(only_shifts, draws // 2 * 2)
+    assert not Augmentation() and Augmentation(translate=1) and Augmentation(True)
+
+
+def test_shift_augmentation_gives_every_image_one_of_its_shifts():
+    from skae._keras.engine_model_fit import RowBatches
+    from skae._keras.fit_description import Augmentation, FitData
+
+    x = np.random.default_rng(0).random((90, 6, 5, 1)).astype(np.float32)
+    batches = RowBatches(FitData(x), np.arange(90), 90, seed=1, augmentation=Augmentation(0, 1))
+    batches.on_epoch_begin()
+    shifted, target = batches[0]
+    assert shifted is target
+    kinds = []
+    for image, moved in zip(x[:, :, :, 0], shifted[:, :, :, 0], strict=True):
+        shifts = [_shifted_by_hand(image, i // 3 - 1, i % 3 - 1) for i in range(9)]
+        kinds.append([np.array_equal(moved, s) for s in shifts].index(True))
+    assert len(set(kinds)) == 9  # all offsets drawn, the unshifted one among them
+
+
+def test_auto_translate_is_off_for_digits_and_on_for_smooth_images():
+    from skae._augmentation import shift_invariant
+
+    digits = _digit_images()
+    assert ConvAutoencoder(**FAST).fit(digits).translate_ == 0
+    assert not shift_invariant(digits.reshape(len(digits), -1), (8, 8, 1))
+    # A smooth pattern that varies from image to image, under pixel noise that
+    # PCA(8) cannot describe, shifted or not (as the fine detail of faces).
+    rng = np.random.default_rng(0)
+    y, x = np.meshgrid(np.arange(24), np.arange(24), indexing="ij")
+    waves = [np.cos(2 * np.pi * (a * y + b * x) / 48) for a in range(3) for b in range(3)]
+    weights = rng.normal(size=(200, len(waves), 1, 1))
+    blobs = np.exp(-((y - 12) ** 2 + (x - 12) ** 2) / 60) + 0.3 * np.sum(weights * waves, 1)
+    blobs = blobs + 0.3 * rng.normal(size=blobs.shape)
+    assert shift_invariant(blobs.reshape(len(blobs), -1), (24, 24, 1))
+    auto = ConvAutoencoder(**FAST).fit(blobs)
+    assert auto.translate_ == 1
+    explicit = ConvAutoencoder(**FAST, translate=1, flip_horizontal=auto.flip_horizontal_)
+    np.testing.assert_array_equal(auto.transform(blobs), explicit.fit(blobs).transform(blobs))
+    plain = ConvAutoencoder(**FAST, translate=0, flip_horizontal=auto.flip_horizontal_)
+    assert not np.allclose(plain.fit(blobs).transform(blobs), auto.transform(blobs), atol=1e-4)
+
+
+def test_a_shift_as_large_as_the_image_is_refused():
+    with pytest.raises(ValueError, match="translate=8 shifts the 8 x 8 images"):
+        ConvAutoencoder(**FAST, translate=8).fit(_digit_images())
+    with pytest.raises(ValueError, match="'translate' parameter"):
+        ConvAutoencoder(**FAST, translate=-1).fit(_digit_images())
 
 
 def _digit_images():
@@ -168,7 +257,7 @@ def test_continued_fits_keep_the_choice_of_the_first():
 
 
 def test_mirror_rule_reads_rows_by_index_and_needs_enough_of_them():
-    from skae._mirror import mirror_symmetric
+    from skae._augmentation import mirror_symmetric
 
     digits = _digit_images()
     assert not mirror_symmetric(digits.reshape(len(digits), -1), (8, 8, 1))

@@ -32,8 +32,8 @@ import warnings
 FLOORS = [
     ("estimator", ("_base.py", "_dense.py", "_conv.py", "_vae.py", "_sequence.py", "_impute.py",
                    "_outlier.py")),
-    ("steps", ("_fitting.py", "_validation.py", "_streaming.py", "_scaling.py",
-               "_layout.py", "_whitening.py", "_persistence.py", "_ordered.py", "_mirror.py")),
+    ("steps", ("_fitting.py", "_validation.py", "_streaming.py", "_scaling.py", "_layout.py",
+               "_whitening.py", "_persistence.py", "_ordered.py", "_augmentation.py")),
     ("engine", ("engine.py",)),
     ("loop", ("engine_loop.py", "engine_jax.py", "engine_tensorflow.py", "engine_model_fit.py",
               "engine_keras.py", "session.py", "fit_data.py")),

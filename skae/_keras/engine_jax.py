@@ -38,12 +38,12 @@ class Session(engine_loop.Session):
     def __init__(self, fit, probe):
         model = fit.model
         model._symbolic_build(data_batch=probe)  # builds the optimizer, losses and metrics
-        key = engine_loop.architecture(model, "train", model.loss, fit.flip_horizontal)
+        key = engine_loop.architecture(model, "train", model.loss, fit.augmentation)
         self.programs = PROGRAMS.get(
             key,
             lambda: _epoch_programs(
                 model,
-                fit.flip_horizontal,
+                fit.augmentation,
                 weights_per_output=fit.loss is not None,
                 stepwise=_convolves_on_cpu(model, probe[0]),
             ),
@@ -64,14 +64,14 @@ class Session(engine_loop.Session):
     def reset_metrics(self):
         self.metrics = self.fresh_metrics
 
-    def run(self, kind, data, rows, flips, last=None):
+    def run(self, kind, data, rows, draws, last=None):
         if kind == "train":
             state = (self.trainable, self.non_trainable, self.optimizer, self.metrics)
-            logs, state = self.programs["train"](state, data, rows, flips, last)
+            logs, state = self.programs["train"](state, data, rows, draws, last)
             self.trainable, self.non_trainable, self.optimizer, self.metrics = state
         else:
             state = (self.trainable, self.non_trainable, self.metrics)
-            logs, (_, _, self.metrics) = self.programs["test"](state, data, rows, flips, last)
+            logs, (_, _, self.metrics) = self.programs["test"](state, data, rows, draws, last)
         return logs
 
     def read(self, model):
@@ -110,38 +110,44 @@ def _convolves_on_cpu(model, x):
     return "conv_general_dilated" in str(jax.make_jaxpr(forward)(weights, x))
 
 
-def _epoch_programs(model, flip_horizontal, weights_per_output, stepwise=False):
-    """Compiled ``(state, data, rows, flips, last) -> (logs, state)`` for training and testing.
+def _epoch_programs(model, augmentation, weights_per_output, stepwise=False):
+    """Compiled ``(state, data, rows, draws, last) -> (logs, state)`` for training and testing.
 
     ``rows`` has shape (n_batches, batch_size): the scan's steps. ``data`` is
     the fit's :class:`FitData`, which the rows index into
     (:func:`~skae._keras.batches.compose`). ``last``, where not None, is
-    ``(rows, flips)`` of one shorter batch run after them in the same program
+    ``(rows, draws)`` of one shorter batch run after them in the same program
     (the epoch's last). ``stepwise``: one compiled step per batch, called
     from Python, instead of one scan (see :func:`_convolves_on_cpu`).
     """
 
-    def batch(data, rows, flip):
-        flip = flip if flip_horizontal else None
-        return batches.compose(data, rows, flip, weights_per_output, gather=batches.by_index)
+    def batch(data, rows, draws):
+        return batches.compose(
+            data,
+            rows,
+            draws,
+            augmentation,
+            weights_per_output=weights_per_output,
+            gather=batches.by_index,
+        )
 
-    def scan(step, state, data, rows, flips, last):
+    def scan(step, state, data, rows, draws, last):
         def body(state, inputs):
-            batch_rows, flip = inputs
-            logs, state = step(state, batch(data, batch_rows, flip))
+            batch_rows, batch_draws = inputs
+            logs, state = step(state, batch(data, batch_rows, batch_draws))
             return state, logs
 
-        state, logs = jax.lax.scan(body, state, (rows, flips))
+        state, logs = jax.lax.scan(body, state, (rows, draws))
         logs = jax.tree.map(lambda values: values[-1], logs)
         if last is not None:
             logs, state = step(state, batch(data, *last))
         return logs, state
 
-    def train_epoch(state, data, rows, flips, last):
-        return scan(model.train_step, state, data, rows, flips, last)
+    def train_epoch(state, data, rows, draws, last):
+        return scan(model.train_step, state, data, rows, draws, last)
 
-    def test_epoch(state, data, rows, flips, last):
-        return scan(model.test_step, state, data, rows, flips, last)
+    def test_epoch(state, data, rows, draws, last):
+        return scan(model.test_step, state, data, rows, draws, last)
 
     if stepwise:
         return {
@@ -155,13 +161,13 @@ def _step_by_step(step, batch):
     """An epoch program that calls one compiled ``step`` per batch, outside any loop."""
 
     @jax.jit
-    def one(state, data, rows, flip):
-        return step(state, batch(data, rows, flip))
+    def one(state, data, rows, draws):
+        return step(state, batch(data, rows, draws))
 
-    def epoch(state, data, rows, flips, last=None):
+    def epoch(state, data, rows, draws, last=None):
         logs = None
         for i in range(len(rows)):
-            logs, state = one(state, data, rows[i], None if flips is None else flips[i])
+            logs, state = one(state, data, rows[i], None if draws is None else draws[i])
         if last is not None:
             logs, state = one(state, data, *last)
         return logs, state

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from . import batches, import_keras, tensorflow_not_imported_for_configs
-from .fit_description import FitData, FitDescription, epoch_batches, flip_draws
+from .fit_description import FitData, FitDescription, augmentation_draws, epoch_batches
 
 # In-memory training data up to this size lives on the device for the whole
 # fit; above it, chunks of batches are sent per call.
@@ -63,15 +63,16 @@ class Session(Protocol):
         kind: str,
         data: tuple,
         rows: np.ndarray,
-        flips: np.ndarray | None,
+        draws: np.ndarray | None,
         last: tuple | None = None,
     ) -> dict:
         """Run batches ``rows`` (int32, shape ``(n_batches, batch_size)``) of ``data``.
 
-        ``kind`` is ``"train"`` or ``"test"``; ``flips`` (bool, the shape of
-        ``rows``) mirrors images where the fit flips; ``last``, where given,
-        is ``(rows, flips)`` of one shorter batch run after them. Returns
-        the running logs after the last batch.
+        ``kind`` is ``"train"`` or ``"test"``; ``draws`` (int32, the shape of
+        ``rows``, or None) say how each image is augmented where the fit
+        augments (:func:`~skae._keras.fit_description.augmentation_draws`);
+        ``last``, where given, is ``(rows, draws)`` of one shorter batch run
+        after them. Returns the running logs after the last batch.
         """
 
     def read(self, model) -> None:
@@ -129,12 +130,13 @@ def run(fit, session_class, callbacks):
             # (LearningRateScheduler, ReduceLROnPlateau): the session follows them.
             session.read(model)
             train_batches = epoch_batches(fit.train_rows, fit.batch_size, fit.seed, epoch)
-            flips = None
-            if fit.flip_horizontal:
-                flips = [
-                    flip_draws(fit.seed, epoch, i, len(b)) for i, b in enumerate(train_batches)
+            draws = None
+            if fit.augmentation:
+                draws = [
+                    augmentation_draws(fit.augmentation, fit.seed, epoch, i, len(b))
+                    for i, b in enumerate(train_batches)
                 ]
-            logs = _epoch(session, "train", fit, train_batches, flips, device_data, per_call)
+            logs = _epoch(session, "train", fit, train_batches, draws, device_data, per_call)
             session.write(model)
             callback_list.on_train_batch_end(fit.steps_per_epoch - 1, logs)
             if len(fit.val_rows):
@@ -150,7 +152,7 @@ def run(fit, session_class, callbacks):
         session.close()
 
 
-def _epoch(session, kind, fit, epoch_rows, flips, device_data, per_call):
+def _epoch(session, kind, fit, epoch_rows, draws, device_data, per_call):
     """Run one epoch's epoch_rows: runs of full epoch_rows per call, a short last one alone.
 
     Where the data is on the device (and :data:`JOIN_LAST_BATCH`), the short
@@ -171,7 +173,7 @@ def _epoch(session, kind, fit, epoch_rows, flips, device_data, per_call):
     logs = None
     for start, group in groups:
         rows = np.stack(group).astype(np.int32)
-        group_flips = None if flips is None else np.stack(flips[start : start + len(group)])
+        group_draws = None if draws is None else np.stack(draws[start : start + len(group)])
         if device_data is not None:
             data = device_data
         else:  # read this chunk's rows and send them for this call only
@@ -179,9 +181,9 @@ def _epoch(session, kind, fit, epoch_rows, flips, device_data, per_call):
             rows = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
         last = None
         if joined and start + len(group) == len(full):
-            last_flips = None if flips is None else flips[-1]
-            last = (np.asarray(epoch_rows[-1], dtype=np.int32), last_flips)
-        logs = session.run(kind, data, rows, group_flips, last)
+            last_draws = None if draws is None else draws[-1]
+            last = (np.asarray(epoch_rows[-1], dtype=np.int32), last_draws)
+        logs = session.run(kind, data, rows, group_draws, last)
     return {name: float(np.asarray(value)) for name, value in logs.items()}
 
 

@@ -2,7 +2,7 @@
 
 The fallback: batches come from :class:`RowBatches`, a
 ``keras.utils.PyDataset`` that draws those of
-:func:`~skae._keras.fit_description.epoch_batches` (and the same flips),
+:func:`~skae._keras.fit_description.epoch_batches` (and the same augmentation draws),
 with ``steps_per_execution`` set to a whole epoch. TensorFlow and JAX have
 their own engines (:mod:`~skae._keras.engine_tensorflow`,
 :mod:`~skae._keras.engine_jax`); tests run this one on TensorFlow.
@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import batches, engine_loop, import_keras
-from .fit_description import epoch_batches, flip_draws
+from .fit_description import NO_AUGMENTATION, augmentation_draws, epoch_batches
 
 keras = import_keras()
 
@@ -28,7 +28,8 @@ class RowBatches(keras.utils.PyDataset):
     The arrays are sliced batch by batch, so a memmap never has to fit in
     memory. With ``seed`` set, the batches are those of
     :func:`~skae._keras.fit_description.epoch_batches` for each epoch, and
-    with ``flip_horizontal`` a seeded half of each batch is mirrored. Each
+    with ``augmentation`` the images are mirrored and shifted as the fit's
+    other engines do it. Each
     batch is composed by :func:`~skae._keras.batches.compose`, in NumPy.
     """
 
@@ -38,7 +39,7 @@ class RowBatches(keras.utils.PyDataset):
         rows,
         batch_size,
         seed=None,
-        flip_horizontal=False,
+        augmentation=NO_AUGMENTATION,
         first_epoch=0,
         weights_per_output=True,
     ):
@@ -47,7 +48,7 @@ class RowBatches(keras.utils.PyDataset):
         self.rows = np.asarray(rows)
         self.batch_size = int(batch_size)
         self.seed = seed
-        self.flip_horizontal = flip_horizontal
+        self.augmentation = augmentation
         self.weights_per_output = weights_per_output
         self.epoch = first_epoch
         self._epochs_begun = first_epoch
@@ -58,14 +59,15 @@ class RowBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self._batches[index]
-        flips = None
-        if self.flip_horizontal:
-            flips = flip_draws(self.seed, self.epoch, index, len(rows))
+        draws = None
+        if self.augmentation:
+            draws = augmentation_draws(self.augmentation, self.seed, self.epoch, index, len(rows))
         return batches.compose(
             engine_loop.rows_of(self.data, rows),
             np.arange(len(rows)),
-            flips,
-            self.weights_per_output,
+            draws,
+            self.augmentation,
+            weights_per_output=self.weights_per_output,
             xp=np,
         )
 
@@ -97,7 +99,7 @@ def train(fit, callbacks):
         fit.train_rows,
         fit.batch_size,
         seed=fit.seed,
-        flip_horizontal=fit.flip_horizontal,
+        augmentation=fit.augmentation,
         first_epoch=fit.initial_epoch,
         weights_per_output=per_output,
     )

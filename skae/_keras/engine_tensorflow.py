@@ -18,6 +18,7 @@ import threading
 import numpy as np
 
 from . import batches, engine_loop, import_keras
+from .fit_description import NO_AUGMENTATION
 
 keras = import_keras()
 
@@ -49,9 +50,9 @@ class Worker:
         per_output = fit.loss is not None
         self.programs = {
             "train": _epoch_function(
-                model, model.train_step, fit.flip_horizontal, per_output, data_spec
+                model, model.train_step, fit.augmentation, per_output, data_spec
             ),
-            "test": _epoch_function(model, model.test_step, False, per_output, data_spec),
+            "test": _epoch_function(model, model.test_step, NO_AUGMENTATION, per_output, data_spec),
         }
 
 
@@ -61,7 +62,7 @@ class Session(engine_loop.Session):
     def __init__(self, fit, probe):
         array_spec = [(a.shape[1:], np.dtype(a.dtype).str) for a in tf.nest.flatten(fit.data)]
         key = engine_loop.architecture(
-            fit.model, "train", fit.model.loss, fit.flip_horizontal, array_spec
+            fit.model, "train", fit.model.loss, fit.augmentation, array_spec
         )
         self.idle = None if key is None else PROGRAMS.get(key, IdleWorkers)
         self.worker = None if self.idle is None else self.idle.take(lambda: _worker(fit, probe))
@@ -90,14 +91,14 @@ class Session(engine_loop.Session):
     def reset_metrics(self):
         self.worker.model.reset_metrics()
 
-    def run(self, kind, data, rows, flips, last=None):
+    def run(self, kind, data, rows, draws, last=None):
         program = self.worker.programs[kind]
-        logs = program(data, tf.convert_to_tensor(rows), _flips(flips, rows.shape))
+        logs = program(data, tf.convert_to_tensor(rows), _draws(draws, rows.shape))
         if last is not None:  # the short last batch: a second call of the same function
-            last_rows, last_flips = last
+            last_rows, last_draws = last
             last_rows = np.asarray(last_rows)[None]
-            flips = None if last_flips is None else np.asarray(last_flips)[None]
-            logs = program(data, tf.convert_to_tensor(last_rows), _flips(flips, last_rows.shape))
+            draws = None if last_draws is None else np.asarray(last_draws)[None]
+            logs = program(data, tf.convert_to_tensor(last_rows), _draws(draws, last_rows.shape))
         return logs
 
     def read(self, model):
@@ -126,8 +127,8 @@ class Session(engine_loop.Session):
             self.idle = None
 
 
-def _flips(flips, shape):
-    return np.zeros(shape, dtype=bool) if flips is None else flips
+def _draws(draws, shape):
+    return np.zeros(shape, dtype=np.int32) if draws is None else draws
 
 
 class IdleWorkers:
@@ -168,8 +169,8 @@ def _worker(fit, probe):
     return Worker(fit, probe, copy)
 
 
-def _epoch_function(model, step, flip_horizontal, weights_per_output, data_spec):
-    """``(data, rows, flips) -> logs``: ``step`` over each row of ``rows``, in one graph.
+def _epoch_function(model, step, augmentation, weights_per_output, data_spec):
+    """``(data, rows, draws) -> logs``: ``step`` over each row of ``rows``, in one graph.
 
     Traced once, for any number of rows and batches (the signature leaves
     them free): the same graph for every fit on the worker, so a fit's result
@@ -180,10 +181,12 @@ def _epoch_function(model, step, flip_horizontal, weights_per_output, data_spec)
     (:func:`~skae._keras.batches.compose`).
     """
 
-    def epoch(data, rows, flips):
+    def epoch(data, rows, draws):
         def body(i, logs):
-            flip = flips[i] if flip_horizontal else None
-            return i + 1, step(batches.compose(data, rows[i], flip, weights_per_output))
+            batch = batches.compose(
+                data, rows[i], draws[i], augmentation, weights_per_output=weights_per_output
+            )
+            return i + 1, step(batch)
 
         n_batches = tf.shape(rows)[0]
         start = (tf.constant(0), model.get_metrics_result())
@@ -193,7 +196,7 @@ def _epoch_function(model, step, flip_horizontal, weights_per_output, data_spec)
     signature = [
         data_spec,
         tf.TensorSpec((None, None), tf.int32),
-        tf.TensorSpec((None, None), tf.bool),
+        tf.TensorSpec((None, None), tf.int32),
     ]
     return _traced_once(tf.function(epoch, input_signature=signature, autograph=False))
 

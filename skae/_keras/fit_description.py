@@ -43,6 +43,37 @@ class FitData(NamedTuple):
     sample_weight: tuple = ()
 
 
+class Augmentation(NamedTuple):
+    """What a fit does to each training image, drawn anew per epoch.
+
+    Attributes
+    ----------
+    flip_horizontal : bool
+        Mirror a seeded half of the images left-right.
+    translate : int
+        Shift each image by up to ``translate`` pixels up or down and left
+        or right, each offset equally likely (the image's edge rows and
+        columns fill the border).
+
+    False when it does nothing (the validation batches' augmentation).
+    """
+
+    flip_horizontal: bool = False
+    translate: int = 0
+
+    def __bool__(self):
+        return bool(self.flip_horizontal or self.translate)
+
+    @property
+    def n_offsets(self):
+        """How many shifts are drawn from: (2 translate + 1)^2, the unshifted one included."""
+        return (2 * self.translate + 1) ** 2
+
+
+#: The images as they are (validation batches, and models that are not for images).
+NO_AUGMENTATION = Augmentation()
+
+
 @dataclass
 class FitDescription:
     """One fit, described.
@@ -74,9 +105,9 @@ class FitDescription:
         the stop on a non-finite loss) and uses copies of these.
     verbose : int
         0 silent, 1 a progress bar per epoch, 2 one line per epoch.
-    flip_horizontal : bool
-        Mirror a seeded half of each training batch of images left-right
-        (the target is the flipped input).
+    augmentation : Augmentation
+        What is done to the training images (mirrored left-right, shifted;
+        the target is the changed input); nothing by default.
     initial_epoch : int
         The number of the first epoch: a fit that continues an earlier one
         (``warm_start``, ``partial_fit``) counts on from it, so its batch
@@ -102,7 +133,7 @@ class FitDescription:
     log_dir: object = None
     callbacks: list = field(default_factory=list)
     verbose: int = 0
-    flip_horizontal: bool = False
+    augmentation: Augmentation = NO_AUGMENTATION
     initial_epoch: int = 0
     optimizer_state: list = None
 
@@ -135,3 +166,21 @@ def epoch_batches(rows, batch_size, seed=None, epoch=0):
 def flip_draws(seed, epoch, batch_index, batch_length):
     """Which images of batch ``batch_index`` of ``epoch`` are mirrored (half, seeded)."""
     return np.random.default_rng([seed, epoch, batch_index]).random(batch_length) < 0.5
+
+
+def augmentation_draws(augmentation, seed, epoch, batch_index, batch_length):
+    """What happens to each image of batch ``batch_index`` of ``epoch``, one int32 per image.
+
+    ``draw % 2`` is 1 where the image is mirrored (:func:`flip_draws`, so a
+    fit that only flips mirrors the images it always did); ``draw // 2`` is
+    the index of its shift among the ``augmentation.n_offsets`` offsets,
+    row by row from (-translate, -translate); the middle one is no shift.
+    The shifts come from a stream of their own, seeded by the same numbers.
+    """
+    draws = np.zeros(batch_length, dtype=np.int32)
+    if augmentation.flip_horizontal:
+        draws += flip_draws(seed, epoch, batch_index, batch_length)
+    if augmentation.translate:
+        stream = np.random.default_rng([seed, epoch, batch_index, 1])
+        draws += 2 * stream.integers(0, augmentation.n_offsets, batch_length, dtype=np.int32)
+    return draws
