@@ -18,7 +18,9 @@ JAX_CORE := tests/test_reference.py
 # whole suite: `make test-jax`).
 JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tests/test_vae.py tests/test_reference.py tests/test_custom_networks.py tests/test_engine.py tests/test_incremental.py tests/test_sample_weight.py \
 	"tests/test_onnx.py::test_autoencoder[dense-whiten]" \
-	tests/test_onnx.py::test_column_transformer_and_pipeline_with_classifier
+	tests/test_onnx.py::test_column_transformer_and_pipeline_with_classifier \
+	tests/test_conv.py::test_translated_moves_each_image_by_its_offset \
+	tests/test_conv.py::test_auto_translate_is_off_for_digits_and_on_for_smooth_images
 
 comma := ,
 

@@ -7,12 +7,11 @@ before ``translate``: filters (32, 64) (those defaults), (32, 64, 128) (a
 third block), (16, 32) (half the width), (32,) (one block) and kernel 5.
 Writes results/conv_architecture.json.
 
-Measured (2026-12-06, TensorFlow, 2 cores; a first run whose results file was
-not kept, the figures from its printed rows), x PCA(64): (32, 64) 1.120 (62
-epochs, 165 s); (32, 64, 128) 1.295 (260 s); (16, 32) 1.145 (41 s); (32,)
-1.177 (38 s); kernel 5 1.156 (223 s). None beats the defaults by itself;
-(16, 32) is as good within 2% at a quarter of the time, which made room for
-the shifted faces (``bench_conv_translate.py``).
+Measured (2026-12-06, TensorFlow, 2 cores; the same figures as a first run),
+x PCA(64): (32, 64) 1.120 (62 epochs, 151 s); (32, 64, 128) 1.295 (249 s);
+(16, 32) 1.145 (43 s); (32,) 1.177 (38 s); kernel 5 1.156 (230 s). None
+beats the defaults by itself; (16, 32) is within 2% at 0.29 x the time,
+which made room for the shifted faces (``bench_conv_translate.py``).
 
 Run: ``python benchmarks/bench_conv_architecture.py``.
 """

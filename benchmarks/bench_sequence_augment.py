@@ -1,0 +1,92 @@
+"""An experiment for issue 31: the sequence model on face rows, trained on mirrored, shifted faces.
+
+``SequenceAutoencoder`` reads the LFW faces as 50 steps of 37 pixels and
+ends 1.036 / 1.085 x PCA's held-out error at 16 / 32 codes
+(``bench_sequence_images.py``). Mirrored faces took the conv model under
+PCA, shifted ones further (``bench_conv_translate.py``); here the same
+augmentations (``skae._keras.batches.augmented``: each step's features
+reversed, or the whole face moved by up to a pixel along the steps and the
+features) are patched into the sequence model's fit, which has neither as a
+parameter: mirrored only, mirrored and shifted, shifted only. Defaults
+otherwise, ``bench_sequence_images.py``'s protocol (75/25 split with
+random_state=42, ``random_state=0``), held-out MSE over PCA(k)'s on the
+flattened rows. Writes results/sequence_augment.json.
+
+Measured (2026-12-06, TensorFlow, 2 cores), x PCA at k = 16 / 32: mirrored
+1.021 / 1.042; mirrored and shifted 1.012 / 1.044; shifted 1.023 / 1.052
+(the defaults 1.036 / 1.085). A gain of 1-4%, short of PCA: not adopted
+(a time series' features have no left and right).
+
+Run: ``python benchmarks/bench_sequence_augment.py``.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from _common import quiet_tensorflow, save
+
+quiet_tensorflow()
+
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+import skae._keras.batches as batches  # noqa: E402
+from skae import SequenceAutoencoder  # noqa: E402
+from skae._keras.fit_description import Augmentation  # noqa: E402
+from skae.datasets import load_lfw_npz  # noqa: E402
+
+_augmented = batches.augmented
+
+
+def augmented_sequences(images, draws, augmentation, xp=batches.ops):
+    """``batches.augmented`` for (rows, steps, features): a sequence as a one-channel image."""
+    if len(images.shape) == 3:
+        as_images = xp.expand_dims(images, -1)
+        return xp.squeeze(_augmented(as_images, draws, augmentation, xp), -1)
+    return _augmented(images, draws, augmentation, xp)
+
+
+def augmenting(flip, translate):
+    class Augmented(SequenceAutoencoder):
+        def _training_options(self):
+            augmentation = Augmentation(flip, translate)
+            return {**super()._training_options(), "augmentation": augmentation}
+
+    return Augmented
+
+
+VARIANTS = {
+    "mirrored": augmenting(True, 0),
+    "mirrored and shifted": augmenting(True, 1),
+    "shifted": augmenting(False, 1),
+}
+
+
+def main():
+    batches.augmented = augmented_sequences
+    faces = load_lfw_npz(resize=0.4)[0]
+    X_train, X_test = train_test_split(faces, test_size=0.25, random_state=42)
+    flat_train, flat_test = (A.reshape(len(A), -1) for A in (X_train, X_test))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SequenceAutoencoder(2, epochs=1).fit(X_train[:64])
+    rows = []
+    for k in (16, 32):
+        pca = PCA(k, random_state=0).fit(flat_train)
+        pca_mse = float(np.mean((flat_test - pca.inverse_transform(pca.transform(flat_test))) ** 2))
+        for name, estimator in VARIANTS.items():
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a ConvergenceWarning at the epoch limit
+                model = estimator(k, random_state=0).fit(X_train)
+            seconds = time.perf_counter() - start
+            mse = float(np.mean((X_test - model.inverse_transform(model.transform(X_test))) ** 2))
+            rows.append({"n_components": k, "variant": name, "x_pca": mse / pca_mse,
+                         "epochs": model.n_iter_, "fit_s": seconds})  # fmt: skip
+            print(rows[-1], flush=True)
+    save("sequence_augment", {"dataset": "lfw", "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
