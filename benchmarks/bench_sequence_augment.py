@@ -28,8 +28,7 @@ from _common import quiet_tensorflow, save
 
 quiet_tensorflow()
 
-from sklearn.decomposition import PCA  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+from bench_sequence_images import pca_error, split  # noqa: E402
 
 import skae._keras.batches as batches  # noqa: E402
 from skae import SequenceAutoencoder  # noqa: E402
@@ -65,16 +64,10 @@ VARIANTS = {
 
 def main():
     batches.augmented = augmented_sequences
-    faces = load_lfw_npz(resize=0.4)[0]
-    X_train, X_test = train_test_split(faces, test_size=0.25, random_state=42)
-    flat_train, flat_test = (A.reshape(len(A), -1) for A in (X_train, X_test))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        SequenceAutoencoder(2, epochs=1).fit(X_train[:64])
+    X_train, X_test, flat_train, flat_test = split(load_lfw_npz(resize=0.4)[0])
     rows = []
     for k in (16, 32):
-        pca = PCA(k, random_state=0).fit(flat_train)
-        pca_mse = float(np.mean((flat_test - pca.inverse_transform(pca.transform(flat_test))) ** 2))
+        pca_mse = pca_error(k, flat_train, flat_test, random_state=0)
         for name, estimator in VARIANTS.items():
             start = time.perf_counter()
             with warnings.catch_warnings():

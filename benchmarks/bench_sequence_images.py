@@ -30,16 +30,27 @@ ARCHITECTURES = {
 }
 
 
-def run(dataset, X):
+def split(X):
+    """``(X_train, X_test, flat_train, flat_test)``, after an untimed small fit (the imports)."""
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
     flat_train, flat_test = (A.reshape(len(A), -1) for A in (X_train, X_test))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         SequenceAutoencoder(2, epochs=1).fit(X_train[:64])
+    return X_train, X_test, flat_train, flat_test
+
+
+def pca_error(k, flat_train, flat_test, **params):
+    """Held-out MSE of ``PCA(k, **params)`` on the flattened rows."""
+    pca = PCA(k, **params).fit(flat_train)
+    return float(np.mean((flat_test - pca.inverse_transform(pca.transform(flat_test))) ** 2))
+
+
+def run(dataset, X):
+    X_train, X_test, flat_train, flat_test = split(X)
     rows = []
     for k in (16, 32):
-        pca = PCA(k).fit(flat_train)
-        pca_mse = float(np.mean((flat_test - pca.inverse_transform(pca.transform(flat_test))) ** 2))
+        pca_mse = pca_error(k, flat_train, flat_test)
         row = {"dataset": dataset, "n_components": k, "pca_mse": pca_mse}
         for name, params in ARCHITECTURES.items():
             start = time.perf_counter()
