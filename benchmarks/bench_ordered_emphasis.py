@@ -18,7 +18,9 @@ made on (results/ordered_emphasis_other_seeds.json).
 
 ``--lfw``: ``ConvAutoencoder(64, ordered=True)`` (shared rows) on the LFW
 faces with the emphasis 1.5, against the separate fits and PCA(k) recorded
-by ``bench_ordered.py --lfw`` (results/ordered_emphasis_lfw.json).
+by ``bench_ordered.py --lfw`` (results/ordered_emphasis_lfw.json);
+``--lfw --emphasis=E`` with the emphasis E
+(results/ordered_emphasis_lfw_E.json).
 
 ``--lfw-dense``: ``AutoencoderTransformer(64, ordered=True)`` on the LFW
 faces as flat rows, emphasis 2 and 1.5, against separate dense fits at
@@ -109,7 +111,9 @@ def main_lfw(emphasis=1.5):
     models.SHARED_ROWS_EMPHASIS = SHARED_DEFAULT
     result = {"emphasis": emphasis, "fit_s": seconds, "epochs": model.n_iter_,
               "separate_from": recorded["lfw_conv_date"], "rows": rows}  # fmt: skip
-    save("ordered_emphasis_lfw", result)
+    save(
+        "ordered_emphasis_lfw" if emphasis == 1.5 else f"ordered_emphasis_lfw_{emphasis:g}", result
+    )
 
 
 def main_lfw_dense(emphases=(2.0, 1.5), sizes=(8, 16, 32, 64)):
@@ -137,7 +141,8 @@ if __name__ == "__main__":
     if "--lfw-dense" in sys.argv[1:]:
         main_lfw_dense()
     elif "--lfw" in sys.argv[1:]:
-        main_lfw()
+        given = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--emphasis=")]
+        main_lfw(float(given[0]) if given else 1.5)
     elif "--other-seeds" in sys.argv[1:]:  # a check on seeds the choice was not made on
         main((3, 4, 5), (2.0, 1.5), "ordered_emphasis_other_seeds")
     else:

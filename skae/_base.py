@@ -92,7 +92,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     ``_after_training(self, X, sample_weight)``
         Fitted state computed from the trained networks (the dense model's
         whitening); X is the validated training data, ``sample_weight`` as
-        given to ``fit``.
+        given to ``fit``. It may train again from another start with
+        ``self._fit(X, None, sample_weight, continuing=False,
+        incremental=False, validated=True)`` (the sequence model's
+        ``init="auto"``).
     ``_encode(self, X)``
         What ``transform`` returns for validated rows X (float arrays).
     ``_decode(self, Z)``
@@ -245,12 +248,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         return self._fit(X, y, sample_weight, continuing=hasattr(self, "model_"), incremental=True)
 
-    def _fit(self, X, y, sample_weight, *, continuing, incremental):
-        """The fit template; ``continuing`` trains the fitted networks further."""
+    def _fit(self, X, y, sample_weight, *, continuing, incremental, validated=False):
+        """The fit template; ``continuing`` trains the fitted networks further.
+
+        ``validated``: X is the validated X of a fit of this estimator (a hook
+        training again keeps the layout and feature names that fit set).
+        """
         from ._keras import engine
 
-        cache_key, validated = None, False
-        if self._ordered_codes and not (continuing or incremental):
+        cache_key = None
+        if self._ordered_codes and not (continuing or incremental or validated):
             # A search's candidates that differ only in n_components share
             # one trained network (skae.fit_cache says when, and why safely).
             X, validated = self._validate_input(X, reset=True), True

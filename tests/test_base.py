@@ -212,10 +212,11 @@ def test_running_out_of_epochs_before_early_stopping_warns(small_X):
         AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(small_X)
 
 
-@pytest.mark.parametrize("kind", ["rows", "sequences", "imputer"])
+@pytest.mark.parametrize("kind", ["rows", "sequences", "sequences trained twice", "imputer"])
 def test_the_convergence_warning_points_at_the_callers_line(small_X, kind):
     """Not at scikit-learn's decorator or skae's template, however deeply a
     subclass's ``fit`` nests (the sequence model's ``fit`` calls the base's,
+    and with ``init="auto"`` may train again from its ``_after_training``;
     the imputer trains an inner network)."""
     from sklearn.exceptions import ConvergenceWarning
 
@@ -225,14 +226,19 @@ def test_the_convergence_warning_points_at_the_callers_line(small_X, kind):
     X = small_X
     if kind == "rows":
         estimator = AutoencoderTransformer(**small)
-    elif kind == "sequences":
-        estimator, X = SequenceAutoencoder(units=4, **small), small_X.reshape(len(small_X), 3, 2)
+    elif kind.startswith("sequences"):
+        init = "auto" if kind == "sequences trained twice" else "random"
+        estimator = SequenceAutoencoder(units=4, init=init, **small)
+        X = small_X.reshape(len(small_X), 3, 2)
     else:
         estimator = AutoencoderImputer(**small)
     with pytest.warns(ConvergenceWarning) as record:
         estimator.fit(X)
     convergence = [w for w in record if issubclass(w.category, ConvergenceWarning)]
-    assert [warning.filename for warning in convergence] == [__file__]
+    # One warning per training: the second training of init="auto" warns too.
+    trainings = 2 if kind == "sequences trained twice" else 1
+    assert getattr(estimator, "init_", "random") == ("pca" if trainings == 2 else "random")
+    assert [warning.filename for warning in convergence] == [__file__] * trainings
 
 
 def test_stopping_early_or_without_early_stopping_does_not_warn(small_X):

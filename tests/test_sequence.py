@@ -8,7 +8,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from skae import SequenceAutoencoder, make_windows, windows_to_timeline
+from skae import SequenceAutoencoder, _pca_start, make_windows, windows_to_timeline
 
 # One pytest-xdist worker runs this module (`--dist loadgroup`): its tests
 # that build one architecture then trace its TensorFlow programs once.
@@ -192,3 +192,192 @@ def test_a_bad_architecture_switch_is_named(name, sine_windows):
     X, _ = sine_windows
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         SequenceAutoencoder(**FAST, **{name: "yes"}).fit(X[:16])
+
+
+# ----------------------------------------------------------- init (PCA start)
+
+
+@pytest.fixture(scope="module")
+def low_rank_sequences():
+    """Few sequences of many values near a 3-D subspace: PCA's ground."""
+    rng = np.random.default_rng(0)
+    codes, basis = rng.normal(size=(80, 3)), rng.normal(size=(3, 12 * 5))
+    flat = codes @ basis + 0.05 * rng.normal(size=(80, 60))
+    return flat.reshape(80, 12, 5)
+
+
+def _projector(components):
+    q, _ = np.linalg.qr(np.asarray(components, np.float64).T)
+    return q @ q.T
+
+
+def test_init_pca_starts_and_stays_at_pca_of_the_standardised_sequences(low_rank_sequences):
+    X = low_rank_sequences
+    # PCA of all the rows, the validation rows too (a closed-form fit has no epochs to select).
+    model = SequenceAutoencoder(3, units=4, epochs=3, init="pca", random_state=0).fit(X)
+    assert model.init_ == "pca"
+    Z = ((X.reshape(len(X), -1) - model.offset_) / model.scale_).astype(np.float32)
+    pca = PCA(3).fit(Z)
+    kernel, bias = (np.asarray(w) for w in model.encoder_.get_layer("encoder_linear").weights)
+    back, mean = (np.asarray(w) for w in model.decoder_.get_layer("decoder_linear").weights)
+    # Three epochs of training left the linear maps where PCA put them.
+    np.testing.assert_allclose(_projector(kernel.T), _projector(pca.components_), atol=1e-5)
+    np.testing.assert_allclose(back, kernel.T, atol=1e-6)
+    np.testing.assert_allclose(mean, pca.mean_, atol=1e-5)
+    np.testing.assert_allclose(bias, -pca.mean_ @ kernel, atol=1e-5)
+    assert {w.path for w in model.model_.non_trainable_weights} >= {
+        "encoder_linear/kernel", "decoder_linear/kernel",
+    }  # fmt: skip
+
+
+def test_networks_started_as_pca_reconstruct_as_pca(low_rank_sequences):
+    from skae._keras import builders
+
+    X = low_rank_sequences.astype(np.float32)
+    networks = builders.sequence_networks(
+        (12, 5), 3, 4, "lstm", (), "relu", "linear", seed=0, bidirectional=True,
+        linear_skip=True,
+    )  # fmt: skip
+    pca = PCA(3).fit(X.reshape(len(X), -1))
+    builders.start_as_pca(networks["encoder"], networks["decoder"], pca.components_, pca.mean_)
+    codes = networks["encoder"].predict(X, verbose=0)
+    decoded = networks["decoder"].predict(codes, verbose=0).reshape(len(X), -1)
+    flat = X.reshape(len(X), -1)
+    np.testing.assert_allclose(codes, pca.transform(flat), atol=1e-4)
+    np.testing.assert_allclose(decoded, pca.inverse_transform(pca.transform(flat)), atol=1e-4)
+
+
+def test_init_auto_trains_again_from_pca_where_pca_reconstructs_better(low_rank_sequences):
+    # Two epochs from random weights are far from PCA on the validation rows.
+    params = dict(n_components=3, units=4, epochs=2, random_state=0)
+    auto = SequenceAutoencoder(**params).fit(low_rank_sequences)
+    started = SequenceAutoencoder(init="pca", **params).fit(low_rank_sequences)
+    assert auto.init_ == "pca"
+    np.testing.assert_array_equal(auto.transform(low_rank_sequences),
+                                  started.transform(low_rank_sequences))  # fmt: skip
+    assert auto.history_ == started.history_ and auto.n_iter_ == started.n_iter_
+
+
+def test_init_auto_keeps_the_random_start_where_the_network_wins(low_rank_sequences, monkeypatch):
+    params = dict(n_components=3, units=4, epochs=2, random_state=0)
+    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", lambda *args: False)
+    auto = SequenceAutoencoder(**params).fit(low_rank_sequences)
+    monkeypatch.undo()
+    random = SequenceAutoencoder(init="random", **params).fit(low_rank_sequences)
+    assert auto.init_ == random.init_ == "random"
+    np.testing.assert_array_equal(auto.transform(low_rank_sequences),
+                                  random.transform(low_rank_sequences))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(linear_skip=False), dict(validation_fraction=0.0), dict(loss="mae"),
+     dict(output_activation="tanh")],
+    ids=["no linear maps", "no validation rows", "another loss", "nonlinear output"],
+)  # fmt: skip
+def test_init_auto_is_random_where_it_cannot_compare(params, low_rank_sequences, monkeypatch):
+    def fail(*args):
+        raise AssertionError("compared with PCA")
+
+    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", fail)
+    model = SequenceAutoencoder(3, units=4, epochs=1, random_state=0, **params)
+    assert model.fit(low_rank_sequences).init_ == "random"
+
+
+def test_init_auto_decides_by_the_validation_error(monkeypatch):
+    # The comparison itself: the trained network against PCA, on the rows the
+    # template held out (found again from the seed), by the weighted MSE.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 6, 2))
+    weights = rng.uniform(0.5, 2.0, size=60)
+    captured, decided = {}, {}
+    describe, compare = SequenceAutoencoder._describe_fit, _pca_start.pca_reconstructs_better
+
+    def keep_description(self, *args, **kwargs):
+        fit, X_valid = describe(self, *args, **kwargs)
+        captured.setdefault("fit", fit)
+        return fit, X_valid
+
+    def keep_decision(data, reconstruct, train_rows, val_rows, n_components, seed):
+        decided["rows"] = (train_rows, val_rows)
+        # The network trained from random weights, as it is when compared.
+        decided["network"] = model.model_.predict(data.inputs[np.sort(val_rows)], verbose=0)
+        decided["better"] = compare(data, reconstruct, train_rows, val_rows, n_components, seed)
+        return decided["better"]
+
+    monkeypatch.setattr(SequenceAutoencoder, "_describe_fit", keep_description)
+    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", keep_decision)
+    model = SequenceAutoencoder(2, units=4, epochs=1, random_state=0)
+    model.fit(X, sample_weight=weights)
+    fit = captured["fit"]
+    np.testing.assert_array_equal(decided["rows"][0], fit.train_rows)
+    np.testing.assert_array_equal(decided["rows"][1], fit.val_rows)
+    w = fit.data.sample_weight[0].astype(np.float64)
+    Z = fit.data.inputs.reshape(len(X), -1).astype(np.float64)
+    train, val = fit.train_rows, fit.val_rows
+    mean = np.average(Z[train], axis=0, weights=w[train])
+    # The weighted PCA: principal axes of the centred rows, each scaled by sqrt(weight).
+    axes = np.linalg.svd((Z[train] - mean) * np.sqrt(w[train])[:, None])[2][:2]
+    Zc = Z[val] - mean
+    pca_error = np.average(np.mean((Zc - Zc @ axes.T @ axes) ** 2, axis=1), weights=w[val])
+    network = decided["network"]
+    network_error = np.average(
+        np.mean((network.reshape(len(val), -1) - Z[val]) ** 2, axis=1), weights=w[val]
+    )
+    assert decided["better"] == (pca_error < network_error)
+    assert not {"_comparison_seed", "_pca_start_maps", "_compare_with_pca"} & set(vars(model))
+
+
+def test_weighted_pca_maps_are_those_of_repeated_rows():
+    from skae import _pca_start
+
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(30, 8)) @ rng.normal(size=(8, 8))
+    counts = rng.integers(1, 4, size=30)
+    components, mean = _pca_start.pca_maps(Z, counts.astype(float), 3, 0)
+    repeated = PCA(3).fit(np.repeat(Z, counts, axis=0))
+    np.testing.assert_allclose(mean, repeated.mean_, atol=1e-10)
+    np.testing.assert_allclose(_projector(components), _projector(repeated.components_),
+                               atol=1e-8)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(linear_skip=False), "init='pca' needs linear_skip=True"),
+        (dict(output_activation="sigmoid"), "init='pca' needs a linear output_activation"),
+        (dict(n_components=20), "init='pca' needs at least n_components=20 training sequences"),
+    ],
+)
+def test_init_pca_where_it_cannot_start_is_named(params, message):
+    X = np.random.default_rng(0).normal(size=(16, 6, 2))
+    model = SequenceAutoencoder(**{"units": 4, "epochs": 1, "init": "pca", **params})
+    with pytest.raises(ValueError, match=message):
+        model.fit(X)
+
+
+def test_a_fit_started_at_pca_continues_with_its_maps_fixed(low_rank_sequences):
+    X = low_rank_sequences
+    model = SequenceAutoencoder(3, units=4, epochs=2, init="pca", warm_start=True,
+                                random_state=0).fit(X)  # fmt: skip
+    linear = [np.asarray(w) for w in model.encoder_.get_layer("encoder_linear").weights]
+    model.fit(X)
+    model.partial_fit(X)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    restored.partial_fit(X)
+    for fitted in (model, restored):
+        after = [np.asarray(w) for w in fitted.encoder_.get_layer("encoder_linear").weights]
+        for before, now in zip(linear, after, strict=True):
+            np.testing.assert_array_equal(before, now)
+    assert model.n_iter_ == 5 and restored.init_ == "pca"
+
+
+def test_the_second_training_of_auto_keeps_the_input_layout_and_names(low_rank_sequences):
+    pd = pytest.importorskip("pandas")
+    flat = pd.DataFrame(low_rank_sequences.reshape(80, -1)).add_prefix("v")
+    model = SequenceAutoencoder(3, units=4, epochs=2, sequence_shape=(12, 5), random_state=0)
+    model.fit(flat)
+    assert model.init_ == "pca"  # trained twice
+    assert list(model.feature_names_in_) == list(flat.columns)
+    assert model.inverse_transform(model.transform(flat)).shape == (80, 60)

@@ -1,5 +1,7 @@
 """Functions that return Keras models: encoders, decoders and their composition."""
 
+import numpy as np
+
 from . import import_keras
 from .initial_values import Adam, GlorotUniform, Zeros
 
@@ -285,6 +287,36 @@ def sequence_decoder(
         if keras.activations.get(output_activation) is not keras.activations.linear:
             outputs = keras.layers.Activation(output_activation, name=f"{name}_activation")(outputs)
     return keras.Model(inputs, outputs, name=name)
+
+
+def start_as_pca(encoder, decoder, components, mean):
+    """Set the sequence networks (``linear_skip=True``) to compute PCA exactly.
+
+    The linear maps become PCA's projection and reconstruction
+    (``components``: (n_components, n_features) of the flattened sequence;
+    ``mean``: (n_features,)), and the recurrent branches' last layers
+    (``latent``, ``decoder_steps``) zero, so that they add nothing until
+    trained. The linear maps are then fixed (:func:`fix_linear_maps`).
+    """
+    W = components.T.astype("float32")
+    mean = mean.astype("float32")
+    encoder.get_layer("encoder_linear").set_weights([W, -mean @ W])
+    decoder.get_layer("decoder_linear").set_weights([W.T, mean])
+    for network, name in ((encoder, "latent"), (decoder, "decoder_steps")):
+        layer = network.get_layer(name)
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    fix_linear_maps(encoder, decoder)
+
+
+def is_linear(activation):
+    """Whether ``activation`` (a name, a function or None) is the identity."""
+    return keras.activations.get(activation) is keras.activations.linear
+
+
+def fix_linear_maps(encoder, decoder):
+    """Leave the sequence networks' linear maps out of training (not trainable)."""
+    encoder.get_layer("encoder_linear").trainable = False
+    decoder.get_layer("decoder_linear").trainable = False
 
 
 def input_noise(noise, noise_level, seed):
