@@ -20,7 +20,9 @@ JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tes
 	"tests/test_onnx.py::test_autoencoder[dense-whiten]" \
 	tests/test_onnx.py::test_column_transformer_and_pipeline_with_classifier \
 	tests/test_conv.py::test_translated_moves_each_image_by_its_offset \
-	tests/test_conv.py::test_auto_translate_is_off_for_digits_and_on_for_smooth_images
+	tests/test_conv.py::test_auto_translate_is_off_for_digits_and_on_for_smooth_images \
+	tests/test_sequence.py::test_init_auto_trains_again_from_pca_where_pca_reconstructs_better \
+	tests/test_sequence.py::test_a_fit_started_at_pca_continues_with_its_maps_fixed
 
 comma := ,
 
