@@ -381,3 +381,17 @@ def test_the_second_training_of_auto_keeps_the_input_layout_and_names(low_rank_s
     assert model.init_ == "pca"  # trained twice
     assert list(model.feature_names_in_) == list(flat.columns)
     assert model.inverse_transform(model.transform(flat)).shape == (80, 60)
+
+
+def test_init_auto_on_a_memmap_is_the_in_memory_fit(low_rank_sequences, tmp_path):
+    # Read in pieces (PCA's rows, the comparison's rows): the same two trainings.
+    flat = low_rank_sequences.reshape(80, -1).astype(np.float32)
+    stored = np.memmap(tmp_path / "x.dat", dtype=np.float32, mode="w+", shape=flat.shape)
+    stored[:] = flat
+    stored.flush()
+    stored = np.memmap(tmp_path / "x.dat", dtype=np.float32, mode="r", shape=flat.shape)
+    params = dict(n_components=3, units=4, epochs=2, sequence_shape=(12, 5), random_state=0)
+    from_disk = SequenceAutoencoder(**params).fit(stored)
+    in_memory = SequenceAutoencoder(**params).fit(flat)
+    assert from_disk.init_ == in_memory.init_ == "pca"
+    np.testing.assert_array_equal(from_disk.transform(flat), in_memory.transform(flat))
