@@ -67,9 +67,9 @@ class SequenceAutoencoder(BaseAutoencoder):
         ``"pca"``: the network computes PCA exactly (its linear maps at
         PCA's components of all the standardised training sequences, the
         validation ones too, the recurrent branches adding zero) and the
-        linear maps stay there: the
-        recurrent branches learn what PCA misses, kept by early stopping
-        only while it helps on the validation sequences. Needs
+        linear maps stay there: the recurrent branches learn what PCA
+        misses, kept by early stopping only while it helps on the
+        validation sequences. Needs
         ``linear_skip=True``, the built-in networks, a linear
         ``output_activation`` and at least ``n_components`` training
         sequences of at least ``n_components`` values. ``"auto"``: trains

@@ -185,7 +185,7 @@ def test_the_0_1_architecture_is_kept_behind_two_switches(sine_windows):
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["bidirectional", "linear_skip"])
+@pytest.mark.parametrize("name", ["bidirectional", "linear_skip", "init"])
 def test_a_bad_architecture_switch_is_named(name, sine_windows):
     from sklearn.utils._param_validation import InvalidParameterError
 
@@ -395,3 +395,25 @@ def test_init_auto_on_a_memmap_is_the_in_memory_fit(low_rank_sequences, tmp_path
     in_memory = SequenceAutoencoder(**params).fit(flat)
     assert from_disk.init_ == in_memory.init_ == "pca"
     np.testing.assert_array_equal(from_disk.transform(flat), in_memory.transform(flat))
+
+
+def test_large_pca_maps_come_from_the_randomized_svd_with_the_same_subspace(monkeypatch):
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 40)) + 0.01 * rng.normal(size=(200, 40))
+    exact = _pca_start.pca_maps(Z, None, 3, 0)[0]
+    called = []
+    original = _pca_start.randomized_svd
+    monkeypatch.setattr(_pca_start, "EXACT_SVD_VALUES", 0)
+    monkeypatch.setattr(_pca_start, "randomized_svd",
+                        lambda *a, **k: called.append(1) or original(*a, **k))  # fmt: skip
+    randomized = _pca_start.pca_maps(Z, None, 3, 0)[0]
+    assert called
+    np.testing.assert_allclose(_projector(randomized), _projector(exact), atol=1e-6)
+
+
+def test_more_rows_than_the_pca_start_reads_are_a_seeded_sorted_subset(monkeypatch):
+    monkeypatch.setattr(_pca_start, "MAX_ROWS", 5)
+    rows = _pca_start.subset(np.arange(20), seed=1)
+    assert len(rows) == 5 and np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(rows, _pca_start.subset(np.arange(20), seed=1))
+    np.testing.assert_array_equal(_pca_start.subset(np.arange(4), seed=1), np.arange(4))

@@ -284,7 +284,7 @@ def sequence_decoder(
             direct
         )
         outputs = keras.layers.Add(name=f"{name}_sum")([outputs, direct])
-        if keras.activations.get(output_activation) is not keras.activations.linear:
+        if not is_linear(output_activation):
             outputs = keras.layers.Activation(output_activation, name=f"{name}_activation")(outputs)
     return keras.Model(inputs, outputs, name=name)
 
