@@ -104,6 +104,23 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Measured on digits with 10-50% of entries missing, refinement made
         the imputation worse (the network was trained on masked, not
         imputed, inputs), hence the default of 0.
+    code_steps : int, default=0
+        Steps of Adam (step size 0.01) that move each incomplete row's code,
+        after the encoder's pass, to one whose decoding better matches the
+        row's observed entries; the missing entries are then decoded from
+        it (the decoder as a model fitted to what is seen, the encoder only
+        as the start; the codes of other rows do not change a row's). 0: the
+        encoder's code. Measured with ``benchmarks/bench_impute_latent.py``
+        (error on hidden entries x :class:`~sklearn.impute.KNNImputer`'s at
+        10 / 30 / 50% missing): on the LFW faces 0.82 / 0.83 / 0.85 with 0
+        steps, 0.69 / 0.71 / 0.73 with 100, 0.65 / 0.67 / 0.69 with 400; on
+        the digits (64 features) 1.016 / 1.038 / 0.952 with 0, 0.986 / 0.989
+        / 0.916 with 50 and worse again from 200 (the codes then fit the
+        few observed entries too closely). Each step costs about two passes
+        of the decoder over the rows. Not exported to ONNX (the export
+        raises an error naming this parameter), hence the default of 0.
+
+        .. versionadded:: 0.2
     n_components : int or "auto", default="auto"
         Size of the latent space. ``"auto"``: a quarter of the number of
         features, at least 2 and at most 64 (16 for the 64 pixels of the
@@ -176,6 +193,14 @@ log_dir, verbose, random_state
     >>> X[:, 3] = np.nan
     >>> imputer.set_params(keep_empty_features=True).fit_transform(X)[:2, 3]
     array([0., 0.])
+
+    With ``code_steps``, ``transform`` fits each incomplete row's code to
+    the row's observed entries before decoding its missing ones:
+
+    >>> observed = ~np.isnan(X)
+    >>> filled = imputer.set_params(code_steps=20).transform(X)
+    >>> np.array_equal(filled[observed], X[observed])
+    True
     """
 
     _parameter_constraints: dict = {
@@ -185,6 +210,7 @@ log_dir, verbose, random_state
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "n_refinements": [Interval(Integral, 0, None, closed="left")],
+        "code_steps": [Interval(Integral, 0, None, closed="left")],
         "noise": [StrOptions({"gaussian", "masking"}), None],
     }
 
@@ -195,6 +221,7 @@ log_dir, verbose, random_state
         add_indicator=False,
         keep_empty_features=False,
         n_refinements=0,
+        code_steps=0,
         n_components="auto",
         hidden_layer_sizes=(256,),
         activation="relu",
@@ -216,6 +243,7 @@ log_dir, verbose, random_state
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.n_refinements = n_refinements
+        self.code_steps = code_steps
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -312,7 +340,10 @@ log_dir, verbose, random_state
             # Missing entries start at their column's mean (0 in network units).
             X_filled[rows] = np.where(missing[rows], ae.offset_, X_valid[rows])
             for _ in range(1 + self.n_refinements):
-                reconstruction = ae.inverse_transform(ae.transform(X_filled[rows]))
+                codes = ae.transform(X_filled[rows])
+                if self.code_steps:
+                    codes = self._fitted_codes(codes, X_valid[rows], ~missing[rows])
+                reconstruction = ae.inverse_transform(codes)
                 X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
         if self.keep_empty_features and not valid.all():
             X_all = np.where(np.isnan(X), 0.0, X)
@@ -322,6 +353,15 @@ log_dir, verbose, random_state
         if self.indicator_ is not None:
             X_filled = np.hstack([X_filled, self.indicator_.transform(X).astype(X.dtype)])
         return X_filled
+
+    def _fitted_codes(self, codes, X_valid, observed):
+        """The encoder's ``codes`` of rows ``X_valid`` after ``code_steps`` of Adam
+        on each row's reconstruction error over its ``observed`` entries."""
+        from ._keras.code_fit import fit_codes
+
+        ae = self.autoencoder_
+        target = ae._standardize(np.where(observed, X_valid, ae.offset_))
+        return fit_codes(ae.decoder_, codes, target, observed, self.code_steps)
 
     def get_feature_names_out(self, input_features=None):
         """Input feature names (less the empty ones), then the indicator's.

@@ -198,6 +198,16 @@ def test_imputer_fills_missing_entries_only_with_indicator():
         assert_close(filled, want)
 
 
+def test_imputer_fitting_codes_at_transform_is_not_exported():
+    X = ROWS.copy()
+    X[RNG.random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(code_steps=5, **DENSE).fit(X)
+    with pytest.raises(ExportError, match=r"code_steps=5\) fits each row's code"):
+        to_onnx(imputer, X)
+    (filled,) = run(to_onnx(imputer.set_params(code_steps=0), X), X)
+    assert_close(filled, imputer.transform(X))
+
+
 def test_column_transformer_and_pipeline_with_classifier():
     """Also run on JAX: no exporter is needed on either backend."""
     X = np.hstack([ROWS, IMAGES.reshape(len(ROWS) // 2, -1)[:, :6].repeat(2, axis=0)])

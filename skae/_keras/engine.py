@@ -22,6 +22,11 @@ Separation of concerns:
   other backends fall back on ``Model.fit``
   (:mod:`~skae._keras.engine_model_fit`).
 
+Each backend module also runs the steps of
+:func:`skae._keras.code_fit.fit_codes` (its ``fit_codes``: the codes of
+incomplete rows fitted at ``AutoencoderImputer.transform``), through
+:func:`run_code_steps`.
+
 Callbacks run at epoch granularity: ``on_epoch_begin`` / ``on_epoch_end``
 as in ``Model.fit``; the batch-level hooks are called once per compiled call,
 ``on_train_batch_begin(0)`` before an epoch and ``on_train_batch_end(last
@@ -39,7 +44,7 @@ from .fit_description import FitData, FitDescription
 
 keras = import_keras()
 
-__all__ = ["FitData", "FitDescription", "fit_callbacks", "predict", "train"]
+__all__ = ["FitData", "FitDescription", "fit_callbacks", "predict", "run_code_steps", "train"]
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -133,3 +138,8 @@ def predict(model, X, prepare, scaling=None):
     outputs gives a tuple of arrays.
     """
     return _backend_module().predict(model, X, prepare, scaling)
+
+
+def run_code_steps(decoder, codes, target, observed, steps):
+    """The backend's loop of :func:`skae._keras.code_fit.fit_codes` on one chunk of rows."""
+    return _backend_module().fit_codes(decoder, codes, target, observed, steps)

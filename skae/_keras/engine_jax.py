@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from . import batches, engine_loop, import_keras
+from .code_fit import adam_step, observed_error
 
 keras = import_keras()
 
@@ -259,3 +260,28 @@ def _inference_program(model):
         return jax.jit(infer)
 
     return PROGRAMS.get(engine_loop.inference_key(model), build)
+
+
+def fit_codes(decoder, codes, target, observed, steps):
+    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes, in one
+    compiled ``jax.lax.fori_loop`` (see :func:`skae._keras.code_fit.fit_codes`)."""
+
+    def error(codes, target, observed, trainable, non_trainable):
+        decoded, _ = decoder.stateless_call(trainable, non_trainable, codes, training=False)
+        return observed_error(decoded, target, observed)
+
+    gradient = jax.grad(error)
+
+    @jax.jit
+    def run(codes, target, observed, trainable, non_trainable):
+        def step(i, state):
+            codes, m, v = state
+            change = gradient(codes, target, observed, trainable, non_trainable)
+            return adam_step(i + 1, codes, m, v, change)
+
+        zeros = jax.numpy.zeros_like(codes)
+        return jax.lax.fori_loop(0, steps, step, (codes, zeros, zeros))[0]
+
+    trainable = [variable.value for variable in decoder.trainable_variables]
+    non_trainable = [variable.value for variable in decoder.non_trainable_variables]
+    return np.asarray(run(codes, target, observed, trainable, non_trainable))

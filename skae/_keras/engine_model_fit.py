@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import batches, engine_loop, import_keras
+from .code_fit import LEARNING_RATE, FittedCodes
 from .fit_description import NO_AUGMENTATION, augmentation_draws, epoch_batches
 
 keras = import_keras()
@@ -134,3 +135,19 @@ def predict(model, X, prepare, scaling=None):
         for start in range(0, len(X), PREDICT_CHUNK)
     ]
     return engine_loop.concatenate_outputs(chunks)
+
+
+def fit_codes(decoder, codes, target, observed, steps):
+    """``steps`` of ``keras.optimizers.Adam`` on the codes through ``Model.fit``,
+    one full batch per epoch (see :func:`skae._keras.code_fit.fit_codes`)."""
+    frozen = keras.models.clone_model(decoder)
+    frozen.set_weights(decoder.get_weights())
+    frozen.trainable = False
+    model = FittedCodes(frozen, len(codes), codes.shape[1], name="fitted_codes")
+    model.codes.assign(codes)
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), jit_compile=False)
+    rows = np.arange(len(codes), dtype="int32")
+    model.fit(
+        rows, (target, observed), batch_size=len(codes), epochs=steps, shuffle=False, verbose=0
+    )
+    return np.asarray(keras.ops.convert_to_numpy(model.codes))

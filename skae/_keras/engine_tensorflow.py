@@ -18,6 +18,7 @@ import threading
 import numpy as np
 
 from . import batches, engine_loop, import_keras
+from .code_fit import adam_step, observed_error
 from .fit_description import NO_AUGMENTATION
 
 keras = import_keras()
@@ -270,3 +271,20 @@ def _inference_call(model):
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
     return lambda x: function(trainable, non_trainable, tf.convert_to_tensor(x, tf.float32))
+
+
+def fit_codes(decoder, codes, target, observed, steps):
+    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes, in one
+    ``tf.function`` (see :func:`skae._keras.code_fit.fit_codes`)."""
+
+    @tf.function(jit_compile=False)
+    def run(codes, target, observed):
+        m, v = tf.zeros_like(codes), tf.zeros_like(codes)
+        for step in tf.range(1, steps + 1):
+            with tf.GradientTape() as tape:
+                tape.watch(codes)
+                error = observed_error(decoder(codes, training=False), target, observed)
+            codes, m, v = adam_step(step, codes, m, v, tape.gradient(error, codes))
+        return codes
+
+    return run(codes, target, observed).numpy()
