@@ -5,7 +5,7 @@ IterativeImputer, on digits and on the LFW faces (50 x 37), 75/25 split with
 random_state=42: each imputer is fitted on the incomplete training rows and
 fills the hidden entries of the test rows. The defaults before version 0.2
 (16 codes, one hidden layer of 128, 32 rows per batch) run beside today's in
-the same process, for the fit-time ratio, and ``code_steps=100`` (each row's
+the same process, for the fit-time ratio, and ``n_code_steps=100`` (each row's
 code fitted to its observed entries at transform) beside them; one small
 untimed fit first takes the imports and the first compilation out of the
 timings. On faces IterativeImputer is run with n_nearest_features=50 and
@@ -40,7 +40,9 @@ def imputers(dataset):
         "KNNImputer": KNNImputer(),
         "IterativeImputer": iterative,
         "AutoencoderImputer": AutoencoderImputer(random_state=0),
-        "AutoencoderImputer(code_steps=100)": AutoencoderImputer(code_steps=100, random_state=0),
+        "AutoencoderImputer(n_code_steps=100)": AutoencoderImputer(
+            n_code_steps=100, random_state=0
+        ),
         "AutoencoderImputer(0.1 defaults)": AutoencoderImputer(
             n_components=16, hidden_layer_sizes=(128,), batch_size=32, random_state=0
         ),

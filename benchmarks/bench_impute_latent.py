@@ -75,6 +75,8 @@ def fitted_codes(ae, X_std, observed, steps, rate, penalty):
 
 
 CHECKPOINTS = (0, 10, 25, 50, 100, 200, 400)
+#: Step counts also run through ``AutoencoderImputer(n_code_steps=...)`` itself.
+SHIPPED = (50, 100, 400)
 
 
 def trajectory(ae, X_std, observed, rate, checkpoints=CHECKPOINTS):
@@ -136,6 +138,11 @@ def run(dataset, X):
             filled = np.where(hidden, ae._decode(codes), test)
             rmse = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
             row[name] = rmse / knn_rmse
+        for steps in SHIPPED:  # the same steps through skae's own transform
+            filled = imputer.set_params(n_code_steps=steps).transform(test)
+            rmse = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
+            row[f"AutoencoderImputer(n_code_steps={steps})"] = rmse / knn_rmse
+        imputer.set_params(n_code_steps=0)
         rmse, held_error, chosen = self_tuned(ae, X_std, ~hidden, hidden, X_test, test)
         row["trajectory x KNN"] = {n: r / knn_rmse for n, r in rmse.items()}
         row["held-out observed error"] = held_error

@@ -104,21 +104,21 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Measured on digits with 10-50% of entries missing, refinement made
         the imputation worse (the network was trained on masked, not
         imputed, inputs), hence the default of 0.
-    code_steps : int, default=0
+    n_code_steps : int, default=0
         Steps of Adam (step size 0.01) that move each incomplete row's code,
         after the encoder's pass, to one whose decoding better matches the
-        row's observed entries; the missing entries are then decoded from
-        it (the decoder as a model fitted to what is seen, the encoder only
-        as the start; the codes of other rows do not change a row's). 0: the
-        encoder's code. Measured with ``benchmarks/bench_impute_latent.py``
-        (error on hidden entries x :class:`~sklearn.impute.KNNImputer`'s at
-        10 / 30 / 50% missing): on the LFW faces 0.82 / 0.83 / 0.85 with 0
-        steps, 0.69 / 0.71 / 0.73 with 100, 0.65 / 0.67 / 0.69 with 400; on
-        the digits (64 features) 1.016 / 1.038 / 0.952 with 0, 0.986 / 0.989
-        / 0.916 with 50 and worse again from 200 (the codes then fit the
-        few observed entries too closely). Each step costs about two passes
-        of the decoder over the rows. Not exported to ONNX (the export
-        raises an error naming this parameter), hence the default of 0.
+        row's observed entries, from which the missing ones are then decoded
+        (a row's result does not depend on the other rows). Used by
+        ``transform`` only (``set_params`` needs no new fit), in each of its
+        ``1 + n_refinements`` passes. Measured with
+        ``benchmarks/bench_impute_latent.py``, error on hidden entries x
+        :class:`~sklearn.impute.KNNImputer`'s at 10 / 30 / 50% missing: LFW
+        faces 0.82 / 0.83 / 0.85 with 0 steps, 0.69 / 0.71 / 0.73 with 100,
+        0.65 / 0.67 / 0.69 with 400; digits 1.016 / 1.038 / 0.952 with 0,
+        0.986 / 0.989 / 0.916 with 50, worse from 200 (with 64 features the
+        codes soon fit the observed entries too closely). Off by default:
+        the ONNX export cannot run it (:class:`skae.onnx.ExportError` names
+        this parameter), and the best count depends on the data.
 
         .. versionadded:: 0.2
     n_components : int or "auto", default="auto"
@@ -194,13 +194,14 @@ log_dir, verbose, random_state
     >>> imputer.set_params(keep_empty_features=True).fit_transform(X)[:2, 3]
     array([0., 0.])
 
-    With ``code_steps``, ``transform`` fits each incomplete row's code to
+    With ``n_code_steps``, ``transform`` fits each incomplete row's code to
     the row's observed entries before decoding its missing ones:
 
-    >>> observed = ~np.isnan(X)
-    >>> filled = imputer.set_params(code_steps=20).transform(X)
-    >>> np.array_equal(filled[observed], X[observed])
-    True
+    >>> missing = np.isnan(X)
+    >>> encoders = imputer.transform(X)
+    >>> fitted = imputer.set_params(n_code_steps=20).transform(X)
+    >>> np.array_equal(fitted[~missing], X[~missing]), np.allclose(fitted, encoders)
+    (True, False)
     """
 
     _parameter_constraints: dict = {
@@ -210,7 +211,7 @@ log_dir, verbose, random_state
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "n_refinements": [Interval(Integral, 0, None, closed="left")],
-        "code_steps": [Interval(Integral, 0, None, closed="left")],
+        "n_code_steps": [Interval(Integral, 0, None, closed="left")],
         "noise": [StrOptions({"gaussian", "masking"}), None],
     }
 
@@ -221,7 +222,7 @@ log_dir, verbose, random_state
         add_indicator=False,
         keep_empty_features=False,
         n_refinements=0,
-        code_steps=0,
+        n_code_steps=0,
         n_components="auto",
         hidden_layer_sizes=(256,),
         activation="relu",
@@ -243,7 +244,7 @@ log_dir, verbose, random_state
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
         self.n_refinements = n_refinements
-        self.code_steps = code_steps
+        self.n_code_steps = n_code_steps
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -341,7 +342,7 @@ log_dir, verbose, random_state
             X_filled[rows] = np.where(missing[rows], ae.offset_, X_valid[rows])
             for _ in range(1 + self.n_refinements):
                 codes = ae.transform(X_filled[rows])
-                if self.code_steps:
+                if self.n_code_steps:
                     codes = self._fitted_codes(codes, X_valid[rows], ~missing[rows])
                 reconstruction = ae.inverse_transform(codes)
                 X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
@@ -353,15 +354,6 @@ log_dir, verbose, random_state
         if self.indicator_ is not None:
             X_filled = np.hstack([X_filled, self.indicator_.transform(X).astype(X.dtype)])
         return X_filled
-
-    def _fitted_codes(self, codes, X_valid, observed):
-        """The encoder's ``codes`` of rows ``X_valid`` after ``code_steps`` of Adam
-        on each row's reconstruction error over its ``observed`` entries."""
-        from ._keras.code_fit import fit_codes
-
-        ae = self.autoencoder_
-        target = ae._standardize(np.where(observed, X_valid, ae.offset_))
-        return fit_codes(ae.decoder_, codes, target, observed, self.code_steps)
 
     def get_feature_names_out(self, input_features=None):
         """Input feature names (less the empty ones), then the indicator's.
@@ -382,6 +374,18 @@ log_dir, verbose, random_state
             return kept
         indicator = [f"missingindicator_{name}" for name in names]
         return np.concatenate([kept, np.asarray(indicator, dtype=object)])
+
+    def _fitted_codes(self, codes, X_valid, observed):
+        """The encoder's ``codes`` of rows ``X_valid`` after ``n_code_steps`` of Adam
+        on each row's reconstruction error over its ``observed`` entries."""
+        from ._keras import engine
+
+        # The decoder itself, not the inner autoencoder's _decode: its codes
+        # are never ordered, prefixed or whitened.
+        ae = self.autoencoder_
+        target = ae._standardize(np.where(observed, X_valid, ae.offset_))
+        fitted = engine.fit_codes(ae.decoder_, codes, target, observed, self.n_code_steps)
+        return fitted.astype(codes.dtype, copy=False)
 
     def _validate(self, X, reset):
         X = validate_data(

@@ -154,79 +154,124 @@ def fitted_on_holes(holes):
     return AutoencoderImputer(**FAST).fit(holes[0])
 
 
-def observed_error(imputer, X):
-    """Mean squared error of the imputer's reconstruction on the observed entries
-    of X, in network units, from the codes transform would decode."""
-    from skae._keras.code_fit import fit_codes
+@pytest.fixture
+def imputer(fitted_on_holes):
+    """The fitted imputer, its n_code_steps set back to 0 after each test."""
+    yield fitted_on_holes
+    fitted_on_holes.set_params(n_code_steps=0)
+
+
+def fitted_codes_by_hand(imputer, X, steps):
+    """The encoder's codes of X's mean-filled rows after ``steps`` of
+    :func:`skae._keras.engine.fit_codes`, and the targets in network units."""
+    from skae._keras import engine
 
     ae, observed = imputer.autoencoder_, ~np.isnan(X)
-    codes = ae.transform(np.where(observed, X, ae.offset_))
-    target = ae._standardize(np.where(observed, X, ae.offset_))
-    codes = fit_codes(ae.decoder_, codes, target, observed, imputer.code_steps)
-    decoded = ae._standardize(ae.inverse_transform(codes))
-    return float(np.mean((decoded - target)[observed] ** 2))
+    filled = np.where(observed, X, ae.offset_)
+    target = ae._standardize(filled)
+    codes = engine.fit_codes(ae.decoder_, ae.transform(filled), target, observed, steps)
+    return codes, target
 
 
-def test_code_steps_fit_the_observed_entries_and_keep_them(holes, fitted_on_holes):
-    """The codes move to decode the observed entries better; those entries are kept."""
+def test_code_steps_impute_from_the_codes_fitted_to_the_observed_entries(holes, imputer):
+    """transform decodes the missing entries from the fitted codes; the fit
+    lowers the error on the observed entries, which are kept."""
     _, test, _, mask = holes
-    imputer = fitted_on_holes
-    before = imputer.transform(test)
-    errors = [observed_error(imputer.set_params(code_steps=n), test) for n in (0, 20, 100)]
-    after = imputer.set_params(code_steps=20).transform(test)
-    imputer.set_params(code_steps=0)
+    incomplete = mask.any(axis=1)
+    errors = []
+    for steps in (0, 20, 100):
+        codes, target = fitted_codes_by_hand(imputer, test[incomplete], steps)
+        decoded = imputer.autoencoder_.inverse_transform(codes)
+        observed = ~mask[incomplete]
+        errors.append(np.mean((imputer.autoencoder_._standardize(decoded) - target)[observed] ** 2))
+        filled = imputer.set_params(n_code_steps=steps).transform(test)
+        np.testing.assert_array_equal(filled[~mask], test[~mask])
+        np.testing.assert_allclose(filled[incomplete][~observed], decoded[~observed], rtol=1e-6)
     assert errors[2] < errors[1] < 0.95 * errors[0]
-    np.testing.assert_array_equal(after[~mask], test[~mask])
-    assert not np.allclose(after[mask], before[mask])
 
 
-def test_code_steps_impute_hidden_digits_better(holes, fitted_on_holes):
+def test_code_steps_impute_hidden_digits_better(holes, imputer):
     """30% of the digits' entries hidden: 50 steps lower the error on them
     (benchmarks/bench_impute_latent.py measures it with the defaults)."""
     _, test, truth, mask = holes
-    imputer = fitted_on_holes
     errors = [
-        rmse(imputer.set_params(code_steps=n).transform(test)[mask], truth[mask]) for n in (0, 50)
+        rmse(imputer.set_params(n_code_steps=n).transform(test)[mask], truth[mask]) for n in (0, 50)
     ]
-    imputer.set_params(code_steps=0)
     assert errors[1] < 0.98 * errors[0]
 
 
-def test_a_rows_code_does_not_depend_on_the_other_rows(holes, fitted_on_holes, monkeypatch):
+def test_a_rows_code_does_not_depend_on_the_other_rows(holes, imputer, monkeypatch):
     """Rows fitted together, in two calls or in chunks give the same imputation."""
     from skae._keras import code_fit
 
     _, test, _, _ = holes
-    imputer = fitted_on_holes.set_params(code_steps=30)
+    imputer.set_params(n_code_steps=30)
     together = imputer.transform(test[:60])
     apart = np.vstack([imputer.transform(test[:25]), imputer.transform(test[25:60])])
     monkeypatch.setattr(code_fit, "CHUNK_ROWS", 16)
     chunked = imputer.transform(test[:60])
-    imputer.set_params(code_steps=0)
     np.testing.assert_allclose(apart, together, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(chunked, together, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.tensorflow
 def test_the_compiled_code_fit_is_keras_adam_through_model_fit(holes, fitted_on_holes):
-    """The compiled loop's update is keras.optimizers.Adam's, which the
-    Model.fit path of other backends uses."""
-    from skae._keras import code_fit, engine_model_fit
+    """The backend's compiled loop updates as keras.optimizers.Adam does in the
+    Model.fit path of other backends."""
+    from skae._keras import engine, engine_model_fit
 
     _, test, _, _ = holes
     ae, observed = fitted_on_holes.autoencoder_, ~np.isnan(test[:40])
     filled = np.where(observed, test[:40], ae.offset_)
     codes, target = ae.transform(filled), ae._standardize(filled)
-    loop = code_fit.fit_codes(ae.decoder_, codes, target, observed, 25)
-    model_fit = code_fit.fit_codes(
+    loop = engine.fit_codes(ae.decoder_, codes, target, observed, 25)
+    model_fit = engine.fit_codes(
         ae.decoder_, codes, target, observed, 25, loop=engine_model_fit.fit_codes
     )
     assert not np.allclose(loop, codes)
     np.testing.assert_allclose(loop, model_fit, rtol=1e-4, atol=1e-5)
 
 
+def test_code_steps_keep_the_input_dtype_and_float64_precision(holes, imputer):
+    """Fills of float32 rows are float32; float64 rows keep float64 digits
+    (the codes are cast back), here with an offset float32 would round."""
+    _, test, _, mask = holes
+    imputer.set_params(n_code_steps=10)
+    assert imputer.transform(test.astype(np.float32)).dtype == np.float32
+    shifted = AutoencoderImputer(**FAST).set_params(n_code_steps=10).fit(holes[0] + 1e7)
+    fills = shifted.transform(test + 1e7)[mask] - 1e7
+    assert np.unique(np.round(fills, 3)).size > 10 * np.unique(np.round(fills)).size
+
+
+def test_code_steps_leave_rows_with_no_observed_entry_as_the_encoders(holes, imputer):
+    """A row with every entry missing has nothing to fit: the encoder's code stays."""
+    _, test, _, _ = holes
+    rows = test[:4].copy()
+    rows[1] = np.nan
+    encoders = imputer.transform(rows)
+    fitted = imputer.set_params(n_code_steps=20).transform(rows)
+    np.testing.assert_array_equal(fitted[1], encoders[1])
+    assert not np.allclose(fitted[[0, 2, 3]], encoders[[0, 2, 3]])
+
+
+def test_code_steps_with_refinements_an_indicator_and_empty_features(digits):
+    X = digits[0][:300].copy()
+    rng = np.random.default_rng(1)
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:, 7] = np.nan  # no observed value: kept, filled with 0
+    params = dict(n_refinements=1, add_indicator=True, keep_empty_features=True, **FAST)
+    imputer = AutoencoderImputer(**params).fit(X)
+    encoders = imputer.transform(X)
+    fitted = imputer.set_params(n_code_steps=10).transform(X)
+    missing = np.isnan(X)
+    assert fitted.shape == encoders.shape == (300, 128)
+    np.testing.assert_array_equal(fitted[:, 64:], missing.astype(float))
+    np.testing.assert_array_equal(fitted[:, :64][~missing], X[~missing])
+    np.testing.assert_array_equal(fitted[:, 7], 0.0)
+    assert not np.allclose(fitted[:, :64][missing], encoders[:, :64][missing])
+
+
 def test_code_steps_must_be_a_non_negative_integer(holes):
     from sklearn.utils._param_validation import InvalidParameterError
 
-    with pytest.raises(InvalidParameterError, match="'code_steps' parameter"):
-        AutoencoderImputer(code_steps=-1).fit(holes[0])
+    with pytest.raises(InvalidParameterError, match="'n_code_steps' parameter"):
+        AutoencoderImputer(n_code_steps=-1).fit(holes[0])

@@ -201,10 +201,10 @@ def test_imputer_fills_missing_entries_only_with_indicator():
 def test_imputer_fitting_codes_at_transform_is_not_exported():
     X = ROWS.copy()
     X[RNG.random(X.shape) < 0.2] = np.nan
-    imputer = AutoencoderImputer(code_steps=5, **DENSE).fit(X)
-    with pytest.raises(ExportError, match=r"code_steps=5\) fits each row's code"):
+    imputer = AutoencoderImputer(n_code_steps=5, **DENSE).fit(X)
+    with pytest.raises(ExportError, match=r"n_code_steps=5\) fits each incomplete row's code"):
         to_onnx(imputer, X)
-    (filled,) = run(to_onnx(imputer.set_params(code_steps=0), X), X)
+    (filled,) = run(to_onnx(imputer.set_params(n_code_steps=0), X), X)
     assert_close(filled, imputer.transform(X))
 
 

@@ -1,4 +1,4 @@
-"""Codes fitted to the observed entries of incomplete rows (``AutoencoderImputer(code_steps=n)``).
+"""Codes fitted to the observed entries of incomplete rows (``AutoencoderImputer(n_code_steps=n)``).
 
 The encoder gives each incomplete row a code in one pass; here that code is
 only the start: ``n`` steps of Adam move it to a code whose decoding matches
@@ -7,16 +7,14 @@ row's loss is the mean squared error over its own observed entries, and Adam
 updates each value on its own, so a row's code does not depend on the other
 rows it is fitted with.
 
-This module is the same on every backend: the loss, Adam's update and the
-chunks. The steps run in the backend's engine module (``fit_codes``,
-called through :func:`skae._keras.engine.run_code_steps`):
-TensorFlow and JAX in one compiled loop with the update written out here
-(:func:`adam_step`), other backends through ``Model.fit`` with
-``keras.optimizers.Adam`` itself (:class:`FittedCodes`), whose update
-:func:`adam_step` copies.
+This module holds what is the same on every backend: the loss and Adam's
+update. :func:`skae._keras.engine.fit_codes` cuts the rows into chunks and
+runs each in the backend's engine module (its ``fit_codes``): TensorFlow
+and JAX in one compiled loop, kept per decoder architecture with the
+weights as arguments, with the update written out here (:func:`adam_step`);
+other backends through ``Model.fit`` with ``keras.optimizers.Adam`` itself
+(:class:`FittedCodes`), whose update :func:`adam_step` copies.
 """
-
-import numpy as np
 
 from . import import_keras
 
@@ -65,43 +63,3 @@ class FittedCodes(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         return observed_error(y_pred, *y)
-
-
-def fit_codes(decoder, codes, target, observed, steps, loop=None):
-    """``codes`` after ``steps`` of Adam on each row's error over its observed entries.
-
-    Parameters
-    ----------
-    decoder : keras.Model
-        The fitted decoder (its weights are not changed).
-    codes : ndarray of shape (n_rows, width)
-        The starting codes (the encoder's).
-    target : ndarray of shape (n_rows, n_features)
-        The rows in network units (the decoder's output space, flat); values at
-        unobserved entries are ignored.
-    observed : ndarray of bool, shape (n_rows, n_features)
-        Which entries count.
-    steps : int
-        Adam steps; 0 returns ``codes``.
-    loop : callable, optional
-        ``loop(decoder, codes, target, observed, steps)`` runs the steps on
-        one chunk: by default the active backend's
-        (:func:`skae._keras.engine.run_code_steps`); tests pass
-        :func:`skae._keras.engine_model_fit.fit_codes` on TensorFlow.
-
-    Returns
-    -------
-    codes : ndarray of float32, shape (n_rows, width)
-    """
-    codes = np.asarray(codes, dtype=np.float32)
-    if steps == 0 or len(codes) == 0:
-        return codes
-    if loop is None:
-        from .engine import run_code_steps as loop
-    target = np.where(observed, target, 0.0).astype(np.float32)
-    observed = np.asarray(observed, dtype=np.float32)
-    fitted = np.empty_like(codes)
-    for start in range(0, len(codes), CHUNK_ROWS):
-        chunk = slice(start, start + CHUNK_ROWS)
-        fitted[chunk] = loop(decoder, codes[chunk], target[chunk], observed[chunk], int(steps))
-    return fitted

@@ -22,10 +22,9 @@ Separation of concerns:
   other backends fall back on ``Model.fit``
   (:mod:`~skae._keras.engine_model_fit`).
 
-Each backend module also runs the steps of
-:func:`skae._keras.code_fit.fit_codes` (its ``fit_codes``: the codes of
-incomplete rows fitted at ``AutoencoderImputer.transform``), through
-:func:`run_code_steps`.
+Each backend module also runs the steps of :func:`fit_codes` (its own
+``fit_codes``: the codes of incomplete rows fitted at
+``AutoencoderImputer.transform``).
 
 Callbacks run at epoch granularity: ``on_epoch_begin`` / ``on_epoch_end``
 as in ``Model.fit``; the batch-level hooks are called once per compiled call,
@@ -44,7 +43,7 @@ from .fit_description import FitData, FitDescription
 
 keras = import_keras()
 
-__all__ = ["FitData", "FitDescription", "fit_callbacks", "predict", "run_code_steps", "train"]
+__all__ = ["FitData", "FitDescription", "fit_callbacks", "fit_codes", "predict", "train"]
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
@@ -140,6 +139,44 @@ def predict(model, X, prepare, scaling=None):
     return _backend_module().predict(model, X, prepare, scaling)
 
 
-def run_code_steps(decoder, codes, target, observed, steps):
-    """The backend's loop of :func:`skae._keras.code_fit.fit_codes` on one chunk of rows."""
-    return _backend_module().fit_codes(decoder, codes, target, observed, steps)
+def fit_codes(decoder, codes, target, observed, steps, loop=None):
+    """``codes`` after ``steps`` of Adam on each row's error over its observed entries.
+
+    See :mod:`skae._keras.code_fit`. The rows go in chunks of
+    ``code_fit.CHUNK_ROWS``; a row's result does not depend on its chunk.
+
+    Parameters
+    ----------
+    decoder : keras.Model
+        The fitted decoder (its weights are not changed).
+    codes : ndarray of shape (n_rows, width)
+        The starting codes (the encoder's).
+    target : ndarray of shape (n_rows, n_features)
+        The rows in network units (the decoder's output space, flat); values at
+        unobserved entries are ignored.
+    observed : ndarray of bool, shape (n_rows, n_features)
+        Which entries count.
+    steps : int
+        Adam steps; 0 returns ``codes``.
+    loop : callable, optional
+        ``loop(decoder, codes, target, observed, steps)`` runs the steps on
+        one chunk: by default the active backend module's ``fit_codes``;
+        tests pass :func:`skae._keras.engine_model_fit.fit_codes`.
+
+    Returns
+    -------
+    codes : ndarray of float32, shape (n_rows, width)
+    """
+    from . import code_fit
+
+    codes = np.asarray(codes, dtype=np.float32)
+    if steps == 0 or len(codes) == 0:
+        return codes
+    loop = loop or _backend_module().fit_codes
+    target = np.where(observed, target, 0.0).astype(np.float32)
+    observed = np.asarray(observed, dtype=np.float32)
+    fitted = np.empty_like(codes)
+    for start in range(0, len(codes), code_fit.CHUNK_ROWS):
+        chunk = slice(start, start + code_fit.CHUNK_ROWS)
+        fitted[chunk] = loop(decoder, codes[chunk], target[chunk], observed[chunk], int(steps))
+    return fitted

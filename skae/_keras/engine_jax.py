@@ -263,25 +263,40 @@ def _inference_program(model):
 
 
 def fit_codes(decoder, codes, target, observed, steps):
-    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes, in one
-    compiled ``jax.lax.fori_loop`` (see :func:`skae._keras.code_fit.fit_codes`)."""
+    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes in one
+    ``jax.lax.fori_loop`` (see :func:`skae._keras.engine.fit_codes`).
 
-    def error(codes, target, observed, trainable, non_trainable):
-        decoded, _ = decoder.stateless_call(trainable, non_trainable, codes, training=False)
-        return observed_error(decoded, target, observed)
+    Compiled once per decoder architecture and row count of
+    :data:`PREDICT_SIZES` (the rows are padded up to the next: a padded
+    row has no observed entry, so its gradient is 0 and it changes no
+    other row); the weights and the number of steps are arguments.
+    """
 
-    gradient = jax.grad(error)
+    def build():
+        def error(codes, target, observed, weights):
+            decoded, _ = decoder.stateless_call(*weights, codes, training=False)
+            return observed_error(decoded, target, observed)
 
-    @jax.jit
-    def run(codes, target, observed, trainable, non_trainable):
-        def step(i, state):
-            codes, m, v = state
-            change = gradient(codes, target, observed, trainable, non_trainable)
-            return adam_step(i + 1, codes, m, v, change)
+        gradient = jax.grad(error)
 
-        zeros = jax.numpy.zeros_like(codes)
-        return jax.lax.fori_loop(0, steps, step, (codes, zeros, zeros))[0]
+        def run(weights, codes, target, observed, steps):
+            def step(i, state):
+                codes, m, v = state
+                change = gradient(codes, target, observed, weights)
+                return adam_step(i + 1, codes, m, v, change)
 
-    trainable = [variable.value for variable in decoder.trainable_variables]
-    non_trainable = [variable.value for variable in decoder.non_trainable_variables]
-    return np.asarray(run(codes, target, observed, trainable, non_trainable))
+            zeros = jax.numpy.zeros_like(codes)
+            return jax.lax.fori_loop(0, steps, step, (codes, zeros, zeros))[0]
+
+        return jax.jit(run)
+
+    run = PROGRAMS.get((engine_loop.inference_key(decoder), "fit_codes"), build)
+    weights = (_values(decoder.trainable_variables), _values(decoder.non_trainable_variables))
+    n = len(codes)
+    size = next(s for s in PREDICT_SIZES if s >= n)
+
+    def padded(a):
+        return np.concatenate([a, np.zeros((size - n, a.shape[1]), a.dtype)]) if size > n else a
+
+    fitted = run(weights, padded(codes), padded(target), padded(observed), np.int32(steps))
+    return np.asarray(fitted)[:n]

@@ -274,17 +274,45 @@ def _inference_call(model):
 
 
 def fit_codes(decoder, codes, target, observed, steps):
-    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes, in one
-    ``tf.function`` (see :func:`skae._keras.code_fit.fit_codes`)."""
+    """``steps`` of :func:`~skae._keras.code_fit.adam_step` on the codes in one
+    ``tf.while_loop`` (see :func:`skae._keras.engine.fit_codes`).
 
-    @tf.function(jit_compile=False)
-    def run(codes, target, observed):
-        m, v = tf.zeros_like(codes), tf.zeros_like(codes)
-        for step in tf.range(1, steps + 1):
-            with tf.GradientTape() as tape:
-                tape.watch(codes)
-                error = observed_error(decoder(codes, training=False), target, observed)
-            codes, m, v = adam_step(step, codes, m, v, tape.gradient(error, codes))
-        return codes
+    Traced once per decoder architecture, for any number of rows and steps:
+    the weights, the rows and the number of steps are its arguments.
+    """
+    width, n_features = codes.shape[1], target.shape[1]
 
-    return run(codes, target, observed).numpy()
+    def build():
+        def run(trainable, non_trainable, codes, target, observed, steps):
+            def body(step, codes, m, v):
+                with tf.GradientTape() as tape:
+                    tape.watch(codes)
+                    decoded, _ = decoder.stateless_call(
+                        trainable, non_trainable, codes, training=False
+                    )
+                    error = observed_error(decoded, target, observed)
+                codes, m, v = adam_step(step, codes, m, v, tape.gradient(error, codes))
+                return step + 1, codes, m, v
+
+            zeros = tf.zeros_like(codes)
+            start = (tf.constant(1), codes, zeros, zeros)
+            return tf.while_loop(lambda step, *_: step <= steps, body, start)[1]
+
+        def spec(variable):
+            return tf.TensorSpec(variable.shape, variable.dtype)
+
+        rows = tf.TensorSpec((None, n_features), tf.float32)
+        signature = [
+            [spec(v) for v in decoder.trainable_variables],
+            [spec(v) for v in decoder.non_trainable_variables],
+            tf.TensorSpec((None, width), tf.float32),
+            rows,
+            rows,
+            tf.TensorSpec((), tf.int32),
+        ]
+        return _traced_once(tf.function(run, input_signature=signature, autograph=False))
+
+    run = PROGRAMS.get((engine_loop.inference_key(decoder), "fit_codes"), build)
+    trainable = [v.value for v in decoder.trainable_variables]
+    non_trainable = [v.value for v in decoder.non_trainable_variables]
+    return run(trainable, non_trainable, codes, target, observed, np.int32(steps)).numpy()

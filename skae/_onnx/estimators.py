@@ -205,12 +205,12 @@ def _elbo(g, est, x, dtype):
 
 def impute(g, imputer, x, dtype):
     """``AutoencoderImputer.transform``: missing entries only, in float64, then the indicator."""
-    if imputer.code_steps:
+    if imputer.n_code_steps:
         raise ExportError(
-            f"AutoencoderImputer(code_steps={imputer.code_steps}) fits each row's code by "
-            "gradient descent at transform, which is not exported to ONNX. Export it with "
-            "code_steps=0 (imputer.set_params(code_steps=0): the encoder's codes, a different "
-            "imputation), or keep it in Python."
+            f"AutoencoderImputer(n_code_steps={imputer.n_code_steps}) fits each incomplete "
+            "row's code by gradient descent at transform, which is not exported to ONNX. "
+            "Export it with n_code_steps=0 (imputer.set_params(n_code_steps=0): the encoder's "
+            "codes, a different imputation), or keep it in Python."
         )
     x = x if dtype == DOUBLE else g.cast(x, DOUBLE)
     value = imputer.missing_values
