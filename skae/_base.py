@@ -476,10 +476,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             X_original = self.layout_.to_input(self._decode(Z)).astype(Z.dtype, copy=False)
         if not np.all(np.isfinite(X_original)):
             raise ValueError(
-                f"The reconstruction overflows {Z.dtype}: X was fitted with values up to "
-                f"{float(np.max(np.abs(self.offset_)) + self.scale_):.3g} in magnitude, too "
-                "close to the largest representable number for decoded values to stay "
-                "finite. Rescale X (for example divide it by a power of ten) before fitting."
+                f"The reconstruction overflows {Z.dtype}: X was fitted with values of "
+                f"about {max(float(np.max(np.abs(self.offset_))), float(self.scale_)):.3g} in "
+                "magnitude, too close to the largest representable number for decoded values "
+                "to stay finite. Rescale X (for example divide it by a power of ten) before "
+                "fitting."
             )
         return X_original
 

@@ -243,8 +243,14 @@ def test_reconstructions_beyond_the_float_range_are_a_clear_error():
     X = np.array([[1.7e308], [0.0], [1e308]])
     codes = np.array([[1e6], [-1e6]])
     ae.fit(X)
-    with pytest.raises(ValueError, match=r"reconstruction overflows float64.*Rescale X"):
-        ae.inverse_transform(codes)
-    ae.fit(np.array([[1e37], [-1e37], [0.0]], dtype=np.float32))
-    with pytest.raises(ValueError, match=r"reconstruction overflows float32"):
-        ae.inverse_transform(codes.astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # the message itself must not overflow
+        with pytest.raises(ValueError, match=r"reconstruction overflows float64.*Rescale X"):
+            ae.inverse_transform(codes)
+        ae.fit(np.array([[1e37], [-1e37], [0.0]], dtype=np.float32))
+        with pytest.raises(ValueError, match=r"reconstruction overflows float32"):
+            ae.inverse_transform(codes.astype(np.float32))
+        # Offset and scale whose sum is beyond float64 (1.3e308 + 7.6e307).
+        ae.fit(np.array([[1.75e308], [1.75e308], [1.75e308], [0.0]]))
+        with pytest.raises(ValueError, match=r"values of about 1.31e\+308 in magnitude"):
+            ae.inverse_transform(codes)
