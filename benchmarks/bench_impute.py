@@ -58,19 +58,37 @@ def hide_at_random(X_train, X_test, fraction):
     return train, np.where(hidden, np.nan, X_test), hidden
 
 
-def run(dataset, X):
+def missing_splits(X):
+    """For 10%, 30% and 50% missing: ``(fraction, X_test, train, test, hidden)``
+    of the 75/25 split with random_state=42 (see :func:`hide_at_random`)."""
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
-    AutoencoderImputer(epochs=1).fit(X_train[:64])
-    rows = []
     for fraction in (0.1, 0.3, 0.5):
-        train, test, hidden = hide_at_random(X_train, X_test, fraction)
+        yield (fraction, X_test, *hide_at_random(X_train, X_test, fraction))
+
+
+def hidden_rmse(filled, X_test, hidden):
+    """RMSE of ``filled`` on the hidden entries of the test rows."""
+    return float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
+
+
+def data_sets():
+    """``[(name, rows)]``: the digits and the LFW faces (50 x 37) as flat rows."""
+    X_digits, _ = load_digits_scaled()
+    images, _, _ = load_lfw_npz(resize=0.4)
+    return [("digits", X_digits), ("lfw", images.reshape(len(images), -1))]
+
+
+def run(dataset, X):
+    AutoencoderImputer(epochs=1).fit(X[:64])
+    rows = []
+    for fraction, X_test, train, test, hidden in missing_splits(X):
         row = {"dataset": dataset, "missing_fraction": fraction}
         for name, imputer in imputers(dataset).items():
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # IterativeImputer's convergence warnings
                 filled = imputer.fit(train).transform(test)
-            row[f"{name}_rmse"] = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
+            row[f"{name}_rmse"] = hidden_rmse(filled, X_test, hidden)
             row[f"{name}_s"] = time.perf_counter() - start
         rows.append(row)
         print(
@@ -82,9 +100,7 @@ def run(dataset, X):
 
 
 def main():
-    X_digits, _ = load_digits_scaled()
-    images, _, _ = load_lfw_npz(resize=0.4)
-    rows = run("digits", X_digits) + run("lfw", images.reshape(len(images), -1))
+    rows = [row for name, X in data_sets() for row in run(name, X)]
     save("impute", {"split": "75/25, random_state=42", "rows": rows})
 
 

@@ -42,17 +42,14 @@ Run: ``python benchmarks/bench_impute_floor.py``.
 
 import warnings
 
-import numpy as np
 from _common import quiet_tensorflow, save
 
 quiet_tensorflow()
 
-from bench_impute import hide_at_random  # noqa: E402
+from bench_impute import data_sets, hidden_rmse, missing_splits  # noqa: E402
 from sklearn.impute import KNNImputer  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skae import AutoencoderImputer  # noqa: E402
-from skae.datasets import load_digits_scaled, load_lfw_npz  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -60,13 +57,11 @@ NETWORKS = {"defaults": {}, "n_components=32": {"n_components": 32}}
 
 
 def run(dataset, X):
-    X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
     rows = []
-    for fraction in (0.1, 0.3, 0.5):
-        train, test, hidden = hide_at_random(X_train, X_test, fraction)
+    for fraction, X_test, train, test, hidden in missing_splits(X):
 
-        def rmse(filled, hidden=hidden):
-            return float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
+        def rmse(filled, X_test=X_test, hidden=hidden):
+            return hidden_rmse(filled, X_test, hidden)
 
         knn = rmse(KNNImputer().fit(train).transform(test))
         row = {"dataset": dataset, "missing_fraction": fraction, "KNNImputer_rmse": knn}
@@ -85,9 +80,7 @@ def run(dataset, X):
 
 
 def main():
-    digits, _ = load_digits_scaled()
-    faces, _, _ = load_lfw_npz(resize=0.4)
-    rows = run("digits", digits) + run("lfw", faces.reshape(len(faces), -1))
+    rows = [row for name, X in data_sets() for row in run(name, X)]
     save("impute_floor", {"split": "75/25, random_state=42", "rows": rows})
 
 

@@ -26,13 +26,11 @@ from _common import quiet_tensorflow, save
 quiet_tensorflow()
 
 import keras  # noqa: E402
-from bench_impute import hide_at_random  # noqa: E402
+from bench_impute import data_sets, hidden_rmse, missing_splits  # noqa: E402
 from keras import ops  # noqa: E402
 from sklearn.impute import KNNImputer  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skae import AutoencoderImputer  # noqa: E402
-from skae.datasets import load_digits_scaled, load_lfw_npz  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -46,44 +44,21 @@ VARIANTS = {
 }
 
 
-def fitted_codes(ae, X_std, observed, steps, rate, penalty):
-    """Codes of rows X_std (network units, missing entries at 0) fitted to
-    their observed entries, starting from the encoder's."""
-    z0 = ae.encoder_.predict(X_std, verbose=0, batch_size=1024)
-    if steps == 0:
-        return z0
-    z = keras.Variable(z0)
-    target = ops.convert_to_tensor(X_std)
-    mask = ops.convert_to_tensor(observed.astype(np.float32))
-    start = ops.convert_to_tensor(z0)
-    optimizer = keras.optimizers.Adam(rate)
-    import tensorflow as tf
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            decoded = ae.decoder_(z, training=False)
-            per_row = ops.sum(mask * (decoded - target) ** 2, axis=1) / ops.maximum(
-                ops.sum(mask, axis=1), 1.0
-            )
-            loss = ops.sum(per_row) + penalty * ops.sum((z - start) ** 2)
-        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
-
-    for _ in range(steps):
-        step()
-    return np.asarray(z)
-
-
+#: The checkpoints of :func:`self_tuned`'s trajectories.
 CHECKPOINTS = (0, 10, 25, 50, 100, 200, 400)
 #: Step counts also run through ``AutoencoderImputer(n_code_steps=...)`` itself.
 SHIPPED = (50, 100, 400)
 
 
-def trajectory(ae, X_std, observed, rate, checkpoints=CHECKPOINTS):
-    """The decodings (network units) at each checkpoint of the code fit, no penalty."""
+def decodings(ae, X_std, observed, rate, penalty=0.0, checkpoints=CHECKPOINTS):
+    """The decodings (network units) of rows X_std (missing entries at 0) after
+    each checkpoint's number of Adam steps on their codes, which start at the
+    encoder's: each row's mean squared error on its observed entries, plus
+    ``penalty`` times the squared distance from the encoder's code."""
     import tensorflow as tf
 
-    z = keras.Variable(ae.encoder_.predict(X_std, verbose=0, batch_size=1024))
+    start = ae.encoder_.predict(X_std, verbose=0, batch_size=1024)
+    z = keras.Variable(start)
     target = ops.convert_to_tensor(X_std * observed)
     mask = ops.convert_to_tensor(observed.astype(np.float32))
     optimizer = keras.optimizers.Adam(rate)
@@ -95,74 +70,67 @@ def trajectory(ae, X_std, observed, rate, checkpoints=CHECKPOINTS):
             per_row = ops.sum(mask * (decoded - target) ** 2, axis=1) / ops.maximum(
                 ops.sum(mask, axis=1), 1.0
             )
-            loss = ops.sum(per_row)
+            loss = ops.sum(per_row) + penalty * ops.sum((z - start) ** 2)
         optimizer.apply_gradients([(tape.gradient(loss, z), z)])
 
-    decodings, done = {}, 0
+    decoded, done = {}, 0
     for n in checkpoints:
         for _ in range(n - done):
             step()
         done = n
-        decodings[n] = np.asarray(ae.decoder_(z, training=False))
-    return decodings
+        decoded[n] = np.asarray(ae.decoder_(z, training=False))
+    return decoded
 
 
-def self_tuned(ae, X_std, observed, hidden, X_test, test, rate=0.01, held_fraction=0.1):
+def self_tuned(ae, X_std, observed, hidden, X_test, rate=0.01, held_fraction=0.1):
     """Each checkpoint's RMSE on the hidden entries, and the checkpoint a fit that
     holds out ``held_fraction`` of each row's observed entries would choose."""
     rng = np.random.default_rng(0)
     held = observed & (rng.random(observed.shape) < held_fraction)
-    validation = trajectory(ae, X_std, observed & ~held, rate)
+    validation = decodings(ae, X_std, observed & ~held, rate)
     held_error = {n: float(np.mean((d - X_std)[held] ** 2)) for n, d in validation.items()}
     chosen = min(held_error, key=held_error.get)
-    rmse = {}
-    for n, decoded in trajectory(ae, X_std, observed, rate).items():
-        filled = ae._unstandardize(decoded)
-        rmse[n] = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
+    rmse = {
+        n: hidden_rmse(ae._unstandardize(decoded), X_test, hidden)
+        for n, decoded in decodings(ae, X_std, observed, rate).items()
+    }
     return rmse, held_error, chosen
 
 
 def run(dataset, X):
-    X_train, X_test = train_test_split(X, test_size=0.25, random_state=42)
     rows = []
-    for fraction in (0.1, 0.3, 0.5):
-        train, test, hidden = hide_at_random(X_train, X_test, fraction)
-        knn = KNNImputer().fit(train).transform(test)
-        knn_rmse = float(np.sqrt(np.mean((knn[hidden] - X_test[hidden]) ** 2)))
+    for fraction, X_test, train, test, hidden in missing_splits(X):
+        knn_rmse = hidden_rmse(KNNImputer().fit(train).transform(test), X_test, hidden)
         imputer = AutoencoderImputer(random_state=0).fit(train)
         ae = imputer.autoencoder_
         X_std = np.nan_to_num(ae._standardize(test), nan=0.0).astype(np.float32)
         row = {"dataset": dataset, "missing_fraction": fraction, "KNNImputer_rmse": knn_rmse}
         for name, (steps, rate, penalty) in VARIANTS.items():
-            codes = fitted_codes(ae, X_std, ~hidden, steps, rate, penalty)
-            filled = np.where(hidden, ae._decode(codes), test)
-            rmse = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
-            row[name] = rmse / knn_rmse
+            decoded = decodings(ae, X_std, ~hidden, rate, penalty, (steps,))[steps]
+            filled = np.where(hidden, ae._unstandardize(decoded), test)
+            row[name] = hidden_rmse(filled, X_test, hidden) / knn_rmse
         for steps in SHIPPED:  # the same steps through skae's own transform
             filled = imputer.set_params(n_code_steps=steps).transform(test)
-            rmse = float(np.sqrt(np.mean((filled[hidden] - X_test[hidden]) ** 2)))
-            row[f"AutoencoderImputer(n_code_steps={steps})"] = rmse / knn_rmse
+            row[f"AutoencoderImputer(n_code_steps={steps})"] = (
+                hidden_rmse(filled, X_test, hidden) / knn_rmse
+            )
         imputer.set_params(n_code_steps=0)
-        rmse, held_error, chosen = self_tuned(ae, X_std, ~hidden, hidden, X_test, test)
+        rmse, held_error, chosen = self_tuned(ae, X_std, ~hidden, hidden, X_test)
         row["trajectory x KNN"] = {n: r / knn_rmse for n, r in rmse.items()}
         row["held-out observed error"] = held_error
         row["self-tuned steps"] = chosen
         row["self-tuned x KNN"] = rmse[chosen] / knn_rmse
         if fraction == 0.1:
-            check = imputer.transform(test)
-            skae_rmse = float(np.sqrt(np.mean((check[hidden] - X_test[hidden]) ** 2)))
-            row["skae transform x KNN"] = skae_rmse / knn_rmse
+            check = hidden_rmse(imputer.transform(test), X_test, hidden)
+            row["skae transform x KNN"] = check / knn_rmse
         rows.append(row)
         print(row, flush=True)
     return rows
 
 
 def main():
-    X_digits, _ = load_digits_scaled()
-    rows = run("digits", X_digits)
-    if "--digits-only" not in sys.argv[1:]:
-        images, _, _ = load_lfw_npz(resize=0.4)
-        rows += run("lfw", images.reshape(len(images), -1))
+    sets = data_sets()[:1] if "--digits-only" in sys.argv[1:] else data_sets()
+    rows = [row for name, X in sets for row in run(name, X)]
     save("impute_latent", {"split": "75/25, random_state=42", "variants": VARIANTS, "rows": rows})
 
 
