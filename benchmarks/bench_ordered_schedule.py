@@ -1,8 +1,10 @@
 """An experiment for issue 30: the ordered dense fit's schedule on digits.
 
-``AutoencoderTransformer(16, ordered=True)`` runs all of its 100 epochs
-without early stopping ending it, and ends 1.15-1.22 x a separately trained
-k-code model at every k (``bench_ordered.py``). Here its schedule is varied
+``AutoencoderTransformer(16, ordered=True)``, with the (128,) layer it had
+then, runs all of its 100 epochs without early stopping ending it, and
+ends 1.15-1.22 x a separately trained k-code model at every k
+(``bench_ordered.py``; the (512,) layer of ``hidden_layer_sizes="auto"``
+came from ``bench_ordered_capacity.py``). Here its schedule is varied
 (patience, epochs, learning rate, batch size) and each variant's held-out
 MSE of the first k codes is divided by that of a separate k-code fit with
 the defaults, for k = 2, 4, 8, 16, with the fit time over a separate

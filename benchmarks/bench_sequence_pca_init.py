@@ -3,9 +3,10 @@
 The default ``SequenceAutoencoder`` (``linear_skip=True``) contains PCA's
 model: a linear map from the flattened sequence to the code beside the
 recurrent encoder, and one from the code to every step beside the recurrent
-decoder. On the LFW rows it still ends at 1.04 / 1.09 x PCA(k) (k = 16 /
-32, ``bench_sequence_images.py``): training does not find the linear
-solution. Here the linear maps start at PCA's components (fitted on the
+decoder. From random weights (the only start before ``init="auto"``, which
+this experiment led to) it ends on the LFW rows at 1.04 / 1.09 x PCA(k) (k
+= 16 / 32, ``bench_sequence_images.py``): training does not find the
+linear solution. Here the linear maps start at PCA's components (fitted on the
 standardised training rows), optionally with the recurrent branches' last
 layers (``latent``, ``decoder_steps``) at zero so that the network starts
 as PCA exactly, at the default learning rate and at 1e-4. Protocol of

@@ -93,7 +93,7 @@ class ConvAutoencoder(BaseAutoencoder):
         Each image is decoded from the full code and from the prefix of one
         of the smaller sizes (the powers of two below the width), dealt out
         in turn, and the sizes' losses averaged, which makes a fit slower
-        (1.8 x at 64 codes on faces, ``benchmarks/bench_ordered.py``).
+        (1.7 x at 64 codes on faces, ``benchmarks/bench_ordered.py``).
         See :ref:`ordered-codes`.
 
         .. versionadded:: 0.2

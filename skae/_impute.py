@@ -147,7 +147,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         impute as well (on the LFW faces 0.82-0.85 x
         :class:`~sklearn.impute.KNNImputer`'s error against 0.83-0.85 x with
         32; on the digits within 1.5%), and a fit on the faces takes
-        1.1-1.3 x the time of the version 0.1 defaults instead of 1.4-2.6 x
+        1.1-1.4 x the time of the version 0.1 defaults instead of 1.4-2.6 x
         (``benchmarks/bench_impute.py``).
 
         .. versionchanged:: 0.2
