@@ -8,9 +8,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from . import _code_steps
+from . import _fitting as fitting
 from . import _scaling as scaling
 from ._base import BaseAutoencoder
 from ._dense import AutoencoderTransformer
+from ._validation import weighted_rows
 
 _SHARED = (
     "n_components",
@@ -63,6 +66,9 @@ class _MaskedAutoencoder(AutoencoderTransformer):
     def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras.models import MaskedAutoencoder
 
+        # The fit's seed, which the imputer takes (and removes) after the fit
+        # to find the rows it held out (n_code_steps="auto").
+        self._split_seed = seed
         return MaskedAutoencoder(
             networks["encoder"], networks["decoder"], noise=noise, name="masked"
         )
@@ -104,21 +110,28 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Measured on digits with 10-50% of entries missing, refinement made
         the imputation worse (the network was trained on masked, not
         imputed, inputs), hence the default of 0.
-    n_code_steps : int, default=0
+    n_code_steps : int or "auto", default=0
         Steps of Adam (step size 0.01) that move each incomplete row's code,
         after the encoder's pass, to one whose decoding better matches the
         row's observed entries, from which the missing ones are then decoded
         (a row's result does not depend on the other rows). Used by
-        ``transform`` only (``set_params`` needs no new fit), in each of its
-        ``1 + n_refinements`` passes. Measured with
-        ``benchmarks/bench_impute_latent.py``, error on hidden entries x
+        ``transform`` only (``set_params`` with an integer needs no new fit),
+        in each of its ``1 + n_refinements`` passes. ``"auto"``: ``fit``
+        chooses the count (``n_code_steps_``) among 0, 10, 25, 50, 100, 200
+        and 400: it hides a tenth of the observed entries of the rows it held
+        out for early stopping (``validation_fraction``; where it holds none
+        out, the training rows; at most 1000 rows), imputes them with each
+        count, and keeps the count that restores them best. Measured with
+        ``benchmarks/bench_impute_latent.py`` and
+        ``benchmarks/bench_impute_auto_steps.py``, error on hidden entries x
         :class:`~sklearn.impute.KNNImputer`'s at 10 / 30 / 50% missing: LFW
-        faces 0.82 / 0.83 / 0.85 with 0 steps, 0.69 / 0.71 / 0.73 with 100,
-        0.65 / 0.67 / 0.69 with 400; digits 1.016 / 1.038 / 0.952 with 0,
-        0.986 / 0.989 / 0.916 with 50, worse from 200 (with 64 features the
-        codes soon fit the observed entries too closely). Off by default:
-        the ONNX export cannot run it (:class:`skae.onnx.ExportError` names
-        this parameter), and the best count depends on the data.
+        faces 0.82 / 0.83 / 0.85 with 0 steps, 0.65 / 0.67 / 0.69 with 400,
+        which ``"auto"`` chose; digits 1.016 / 1.038 / 0.952 with 0, 0.986 /
+        0.989 / 0.916 with 50, worse from 200 (with 64 features the codes
+        soon fit the observed entries too closely), and ``"auto"`` chose
+        100 / 50 / 50 steps (0.999 / 0.989 / 0.916). Off by default: the
+        ONNX export cannot run it (:class:`skae.onnx.ExportError` names this
+        parameter), and ``transform`` takes longer.
 
         .. versionadded:: 0.2
     n_components : int or "auto", default="auto"
@@ -165,6 +178,8 @@ log_dir, verbose, random_state
     ----------
     autoencoder_ : AutoencoderTransformer
         The fitted (masked-loss) autoencoder.
+    n_code_steps_ : int
+        The code steps ``"auto"`` chose (only when ``n_code_steps="auto"``).
     indicator_ : MissingIndicator or None
         Fitted indicator when ``add_indicator=True``.
     n_features_in_ : int
@@ -211,7 +226,7 @@ log_dir, verbose, random_state
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "n_refinements": [Interval(Integral, 0, None, closed="left")],
-        "n_code_steps": [Interval(Integral, 0, None, closed="left")],
+        "n_code_steps": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "noise": [StrOptions({"gaussian", "masking"}), None],
     }
 
@@ -294,6 +309,12 @@ log_dir, verbose, random_state
         self.autoencoder_ = _MaskedAutoencoder(**params).fit(
             X[:, self._valid_mask], sample_weight=sample_weight
         )
+        seed = self.autoencoder_.__dict__.pop("_split_seed")
+        self.__dict__.pop("n_code_steps_", None)
+        if self.n_code_steps == "auto":
+            self.n_code_steps_ = self._chosen_code_steps(
+                X[:, self._valid_mask], sample_weight, seed
+            )
         from sklearn.impute import MissingIndicator  # not at import: it loads sklearn.neighbors
 
         self.indicator_ = (
@@ -332,20 +353,7 @@ log_dir, verbose, random_state
                 "keep_empty_features=True keeps them, filled with 0.",
                 stacklevel=2,
             )
-        X_valid = X[:, valid]
-        missing = np.isnan(X_valid)
-        X_filled = np.array(X_valid, dtype=np.float64)
-        if missing.any():
-            ae = self.autoencoder_
-            rows = np.flatnonzero(missing.any(axis=1))
-            # Missing entries start at their column's mean (0 in network units).
-            X_filled[rows] = np.where(missing[rows], ae.offset_, X_valid[rows])
-            for _ in range(1 + self.n_refinements):
-                codes = ae.transform(X_filled[rows])
-                if self.n_code_steps:
-                    codes = self._fitted_codes(codes, X_valid[rows], ~missing[rows])
-                reconstruction = ae.inverse_transform(codes)
-                X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
+        X_filled = self._imputed(X[:, valid], self._code_steps())
         if self.keep_empty_features and not valid.all():
             X_all = np.where(np.isnan(X), 0.0, X)
             X_all[:, valid] = X_filled
@@ -375,7 +383,47 @@ log_dir, verbose, random_state
         indicator = [f"missingindicator_{name}" for name in names]
         return np.concatenate([kept, np.asarray(indicator, dtype=object)])
 
-    def _fitted_codes(self, codes, X_valid, observed):
+    def _imputed(self, X_valid, n_code_steps):
+        """``X_valid`` (the features kept) as float64, its NaN filled with
+        ``n_code_steps`` code steps in each pass."""
+        missing = np.isnan(X_valid)
+        X_filled = np.array(X_valid, dtype=np.float64)
+        if missing.any():
+            ae = self.autoencoder_
+            rows = np.flatnonzero(missing.any(axis=1))
+            # Missing entries start at their column's mean (0 in network units).
+            X_filled[rows] = np.where(missing[rows], ae.offset_, X_valid[rows])
+            for _ in range(1 + self.n_refinements):
+                codes = ae.transform(X_filled[rows])
+                if n_code_steps:
+                    codes = self._fitted_codes(codes, X_valid[rows], ~missing[rows], n_code_steps)
+                reconstruction = ae.inverse_transform(codes)
+                X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
+        return X_filled
+
+    def _code_steps(self):
+        """The code steps ``transform`` takes: ``n_code_steps``, or the fit's choice."""
+        if self.n_code_steps != "auto":
+            return self.n_code_steps
+        if not hasattr(self, "n_code_steps_"):
+            raise ValueError(
+                "n_code_steps='auto' is chosen by fit, and this imputer was fitted with "
+                "another n_code_steps: fit it again, or set an integer."
+            )
+        return self.n_code_steps_
+
+    def _chosen_code_steps(self, X_valid, sample_weight, seed):
+        """``n_code_steps="auto"``: the count that best restores hidden observed
+        entries of the rows the fit held out (:func:`skae._code_steps.choose`)."""
+        X_kept = weighted_rows(X_valid, None, sample_weight)[0]
+        # The rows the template held out (skae._base: split_rows of the same seed).
+        rows = fitting.split_rows(len(X_kept), self.validation_fraction, seed)[1]
+        if not len(rows):  # validation_fraction=0: the training rows
+            rows = np.arange(len(X_kept))
+        rows = rows[_code_steps.scored_rows(len(rows), seed)]
+        return _code_steps.choose(X_kept[rows], self._imputed, seed)
+
+    def _fitted_codes(self, codes, X_valid, observed, n_code_steps):
         """The encoder's ``codes`` of rows ``X_valid`` after ``n_code_steps`` of Adam
         on each row's reconstruction error over its ``observed`` entries."""
         from ._keras import engine
@@ -384,7 +432,7 @@ log_dir, verbose, random_state
         # are never ordered, prefixed or whitened.
         ae = self.autoencoder_
         target = ae._standardize(np.where(observed, X_valid, ae.offset_))
-        fitted = engine.fit_codes(ae.decoder_, codes, target, observed, self.n_code_steps)
+        fitted = engine.fit_codes(ae.decoder_, codes, target, observed, n_code_steps)
         return fitted.astype(codes.dtype, copy=False)
 
     def _validate(self, X, reset):

@@ -275,3 +275,63 @@ def test_code_steps_must_be_a_non_negative_integer(holes):
 
     with pytest.raises(InvalidParameterError, match="'n_code_steps' parameter"):
         AutoencoderImputer(n_code_steps=-1).fit(holes[0])
+    with pytest.raises(InvalidParameterError, match="'n_code_steps' parameter"):
+        AutoencoderImputer(n_code_steps="best").fit(holes[0])
+
+
+def test_auto_code_steps_keep_the_count_that_restores_hidden_entries_best():
+    from skae import _code_steps
+
+    rows = np.random.default_rng(1).normal(size=(50, 8))
+    rows[::3, 2] = np.nan
+    calls = []
+
+    def impute(holes, n):
+        """Exact for 50 and 100 steps, worse the further the count from 50."""
+        calls.append(n)
+        # The NaN are the missing entries and the tenth of the observed ones hidden.
+        assert np.isnan(holes).sum() > np.isnan(rows).sum()
+        seen = ~np.isnan(holes)
+        np.testing.assert_array_equal(holes[seen], rows[seen])
+        error = 0.0 if n in (50, 100) else abs(n - 50) + 1.0
+        return np.where(seen, holes, np.nan_to_num(rows) + error)
+
+    assert _code_steps.choose(rows, impute, seed=0) == 50  # the smaller of two equals
+    assert calls == list(_code_steps.CANDIDATES)
+    assert _code_steps.choose(np.full((4, 3), np.nan), impute, seed=0) == 0
+
+
+@pytest.mark.parametrize("validation_fraction", [0.1, 0.0])
+def test_auto_code_steps_are_chosen_on_the_rows_the_fit_held_out(
+    holes, validation_fraction, monkeypatch
+):
+    """The rows scored are the fit's early-stopping rows (with none held out, the
+    training rows), and transform then takes the chosen count."""
+    from sklearn.utils import check_random_state
+
+    from skae import _code_steps, _fitting
+
+    train, test = holes[0][:400], holes[1][:60]
+    scored = []
+    choose = _code_steps.choose
+
+    def recorded(rows, impute, seed):
+        scored.append(rows)
+        return choose(rows, impute, seed)
+
+    monkeypatch.setattr(_code_steps, "choose", recorded)
+    params = dict(FAST, epochs=5, validation_fraction=validation_fraction)
+    imputer = AutoencoderImputer(n_code_steps="auto", **params).fit(train)
+    seed = int(check_random_state(0).randint(np.iinfo(np.int32).max))
+    held_out = _fitting.split_rows(len(train), validation_fraction, seed)[1]
+    np.testing.assert_array_equal(scored[0], train[held_out] if validation_fraction else train)
+    assert imputer.n_code_steps_ in _code_steps.CANDIDATES
+    fixed = AutoencoderImputer(n_code_steps=imputer.n_code_steps_, **params).fit(train)
+    np.testing.assert_array_equal(imputer.transform(test), fixed.transform(test))
+    assert not hasattr(fixed, "n_code_steps_")
+    assert "_split_seed" not in vars(imputer.autoencoder_)
+
+
+def test_auto_code_steps_need_a_fit_that_chose_them(imputer, holes):
+    with pytest.raises(ValueError, match="n_code_steps='auto' is chosen by fit"):
+        imputer.set_params(n_code_steps="auto").transform(holes[1])

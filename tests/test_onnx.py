@@ -208,6 +208,23 @@ def test_imputer_fitting_codes_at_transform_is_not_exported():
     assert_close(filled, imputer.transform(X))
 
 
+@pytest.mark.parametrize("candidates", [(5,), (0,)])
+def test_imputer_with_auto_code_steps_exports_where_it_chose_none(candidates, monkeypatch):
+    from skae import _code_steps
+
+    monkeypatch.setattr(_code_steps, "CANDIDATES", candidates)
+    X = ROWS.copy()
+    X[np.random.default_rng(3).random(X.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(n_code_steps="auto", **DENSE).fit(X)
+    assert imputer.n_code_steps_ == candidates[0]
+    if candidates[0]:
+        with pytest.raises(ExportError, match=r"n_code_steps='auto'\), which chose 5 steps,"):
+            to_onnx(imputer, X)
+    else:
+        (filled,) = run(to_onnx(imputer, X), X)
+        assert_close(filled, imputer.transform(X))
+
+
 def test_column_transformer_and_pipeline_with_classifier():
     """Also run on JAX: no exporter is needed on either backend."""
     X = np.hstack([ROWS, IMAGES.reshape(len(ROWS) // 2, -1)[:, :6].repeat(2, axis=0)])

@@ -205,10 +205,13 @@ def _elbo(g, est, x, dtype):
 
 def impute(g, imputer, x, dtype):
     """``AutoencoderImputer.transform``: missing entries only, in float64, then the indicator."""
-    if imputer.n_code_steps:
+    steps = imputer._code_steps()  # "auto": the fit's choice
+    if steps:
+        chosen = f", which chose {steps} steps," if imputer.n_code_steps == "auto" else ""
         raise ExportError(
-            f"AutoencoderImputer(n_code_steps={imputer.n_code_steps}) fits each incomplete "
-            "row's code by gradient descent at transform, which is not exported to ONNX. "
+            f"AutoencoderImputer(n_code_steps={imputer.n_code_steps!r}){chosen} fits each "
+            "incomplete row's code by gradient descent at transform, which is not exported "
+            "to ONNX. "
             "Export it with n_code_steps=0 (imputer.set_params(n_code_steps=0): the encoder's "
             "codes, a different imputation), or keep it in Python."
         )
