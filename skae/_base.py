@@ -10,7 +10,6 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -325,7 +324,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         optimizer = builders.resolve_optimizer(self.optimizer, self.learning_rate)
         run_dir = fitting.new_run_dir(self.log_dir, self._name(), self.n_components)
         X_kept, y, weights = weighted_rows(X, y, sample_weight)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = fitting.fit_seed(self.random_state)
         if not continuing:
             self._fit_scaling(X_kept, weights)
         data = self._training_data(X_kept, y, weights)

@@ -20,19 +20,27 @@ def scored_rows(n_rows, seed):
     return np.sort(np.random.default_rng([seed, 11]).choice(n_rows, MAX_ROWS, replace=False))
 
 
-def choose(rows, impute, seed):
+def choose(rows, impute, seed, weights=None):
     """The count of :data:`CANDIDATES` that best restores hidden observed entries.
 
     A seeded :data:`HELD_FRACTION` of the observed entries of ``rows``
     (missing entries NaN) is hidden; ``impute(holes, n)`` fills the NaN of
     ``holes`` with ``n`` code steps. Returns the count whose fills are
-    closest (squared error) to the hidden values, the smallest of equals,
-    and 0 where no entry could be hidden.
+    closest to the hidden values in squared error, the rows weighted by
+    ``weights`` (the smallest of equals; 0 where no entry could be hidden).
+    Every column counts alike, as in the training loss: the imputer scales
+    all columns by one common scale.
     """
     observed = ~np.isnan(rows)
     held = observed & (np.random.default_rng([seed, 13]).random(rows.shape) < HELD_FRACTION)
     if not held.any():
         return 0
     holes = np.where(held, np.nan, rows)
-    errors = [np.mean((impute(holes, n)[held] - rows[held]) ** 2) for n in CANDIDATES]
+    weights = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=np.float64)
+    entry_weights = (weights[:, None] * np.ones(rows.shape))[held]
+
+    def error(n):
+        return np.sum(entry_weights * (impute(holes, n) - rows)[held] ** 2) / np.sum(entry_weights)
+
+    errors = [error(n) for n in CANDIDATES]
     return CANDIDATES[int(np.argmin(errors))]

@@ -7,6 +7,7 @@ estimator's state; these functions compute from the values they are given
 (or raise, or warn) and set nothing on the estimator.
 """
 
+import copy
 import importlib.util
 import os
 import sys
@@ -16,6 +17,17 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+
+def fit_seed(random_state, peek=False):
+    """The seed of a fit, one draw from ``random_state`` (an int, a RandomState or None).
+
+    ``peek=True`` draws from a copy, so that ``random_state`` itself is left
+    for the fit: the value is the seed the next fit with it will take.
+    """
+    rng = check_random_state(random_state)
+    return int((copy.deepcopy(rng) if peek else rng).randint(np.iinfo(np.int32).max))
 
 
 def split_rows(n_samples, validation_fraction, seed):

@@ -66,9 +66,6 @@ class _MaskedAutoencoder(AutoencoderTransformer):
     def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras.models import MaskedAutoencoder
 
-        # The fit's seed, which the imputer takes (and removes) after the fit
-        # to find the rows it held out (n_code_steps="auto").
-        self._split_seed = seed
         return MaskedAutoencoder(
             networks["encoder"], networks["decoder"], noise=noise, name="masked"
         )
@@ -119,9 +116,12 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         in each of its ``1 + n_refinements`` passes. ``"auto"``: ``fit``
         chooses the count (``n_code_steps_``) among 0, 10, 25, 50, 100, 200
         and 400: it hides a tenth of the observed entries of the rows it held
-        out for early stopping (``validation_fraction``; where it holds none
-        out, the training rows; at most 1000 rows), imputes them with each
-        count, and keeps the count that restores them best. Measured with
+        out by ``validation_fraction`` (where it holds none out, the training
+        rows; at most 1000 rows), imputes them with each count and the
+        fit's ``n_refinements``, and keeps the count that restores them best
+        (squared error, rows weighted by ``sample_weight``); a later
+        ``set_params(n_refinements=...)`` keeps that count. 400 is a cap,
+        not an optimum: on faces the error still falls there. Measured with
         ``benchmarks/bench_impute_latent.py`` and
         ``benchmarks/bench_impute_auto_steps.py``, error on hidden entries x
         :class:`~sklearn.impute.KNNImputer`'s at 10 / 30 / 50% missing: LFW
@@ -129,9 +129,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         which ``"auto"`` chose; digits 1.016 / 1.038 / 0.952 with 0, 0.986 /
         0.989 / 0.916 with 50, worse from 200 (with 64 features the codes
         soon fit the observed entries too closely), and ``"auto"`` chose
-        100 / 50 / 50 steps (0.999 / 0.989 / 0.916). Off by default: the
-        ONNX export cannot run it (:class:`skae.onnx.ExportError` names this
-        parameter), and ``transform`` takes longer.
+        50 steps each time (0.986 / 0.989 / 0.916); the choice made the fit
+        1.2-1.5 x as long. Off by default: the ONNX export cannot run it
+        (:class:`skae.onnx.ExportError` names this parameter), and
+        ``transform`` takes longer (400 steps: about 5 ms a face).
 
         .. versionadded:: 0.2
     n_components : int or "auto", default="auto"
@@ -303,18 +304,17 @@ log_dir, verbose, random_state
                 f"all {X.shape[1]} features of X are entirely missing."
             )
         self._valid_mask = ~empty
+        X_valid = X[:, self._valid_mask]
         params = {name: getattr(self, name) for name in _SHARED}
         if self.n_components == "auto":
             params["n_components"] = _auto_components(int(self._valid_mask.sum()))
-        self.autoencoder_ = _MaskedAutoencoder(**params).fit(
-            X[:, self._valid_mask], sample_weight=sample_weight
-        )
-        seed = self.autoencoder_.__dict__.pop("_split_seed")
+        # The seed the inner fit is about to draw (skae._base), which finds
+        # the rows it holds out again.
+        seed = fitting.fit_seed(self.random_state, peek=True)
+        self.autoencoder_ = _MaskedAutoencoder(**params).fit(X_valid, sample_weight=sample_weight)
         self.__dict__.pop("n_code_steps_", None)
         if self.n_code_steps == "auto":
-            self.n_code_steps_ = self._chosen_code_steps(
-                X[:, self._valid_mask], sample_weight, seed
-            )
+            self.n_code_steps_ = self._chosen_code_steps(X_valid, sample_weight, seed)
         from sklearn.impute import MissingIndicator  # not at import: it loads sklearn.neighbors
 
         self.indicator_ = (
@@ -353,7 +353,7 @@ log_dir, verbose, random_state
                 "keep_empty_features=True keeps them, filled with 0.",
                 stacklevel=2,
             )
-        X_filled = self._imputed(X[:, valid], self._code_steps())
+        X_filled = self._imputed(X[:, valid], self._effective_code_steps())
         if self.keep_empty_features and not valid.all():
             X_all = np.where(np.isnan(X), 0.0, X)
             X_all[:, valid] = X_filled
@@ -401,27 +401,32 @@ log_dir, verbose, random_state
                 X_filled[rows] = np.where(missing[rows], reconstruction, X_valid[rows])
         return X_filled
 
-    def _code_steps(self):
+    def _effective_code_steps(self):
         """The code steps ``transform`` takes: ``n_code_steps``, or the fit's choice."""
         if self.n_code_steps != "auto":
             return self.n_code_steps
         if not hasattr(self, "n_code_steps_"):
             raise ValueError(
-                "n_code_steps='auto' is chosen by fit, and this imputer was fitted with "
-                "another n_code_steps: fit it again, or set an integer."
+                "n_code_steps='auto' is chosen by fit, and this imputer was fitted with an "
+                "integer n_code_steps: fit it again with 'auto', or set an integer."
             )
         return self.n_code_steps_
 
     def _chosen_code_steps(self, X_valid, sample_weight, seed):
         """``n_code_steps="auto"``: the count that best restores hidden observed
         entries of the rows the fit held out (:func:`skae._code_steps.choose`)."""
-        X_kept = weighted_rows(X_valid, None, sample_weight)[0]
+        X_kept, _, weights = weighted_rows(X_valid, None, sample_weight)
         # The rows the template held out (skae._base: split_rows of the same seed).
         rows = fitting.split_rows(len(X_kept), self.validation_fraction, seed)[1]
         if not len(rows):  # validation_fraction=0: the training rows
             rows = np.arange(len(X_kept))
         rows = rows[_code_steps.scored_rows(len(rows), seed)]
-        return _code_steps.choose(X_kept[rows], self._imputed, seed)
+        return _code_steps.choose(
+            X_kept[rows],
+            self._imputed,
+            seed,
+            weights=None if weights is None else weights[rows],
+        )
 
     def _fitted_codes(self, codes, X_valid, observed, n_code_steps):
         """The encoder's ``codes`` of rows ``X_valid`` after ``n_code_steps`` of Adam

@@ -301,35 +301,75 @@ def test_auto_code_steps_keep_the_count_that_restores_hidden_entries_best():
     assert _code_steps.choose(np.full((4, 3), np.nan), impute, seed=0) == 0
 
 
-@pytest.mark.parametrize("validation_fraction", [0.1, 0.0])
-def test_auto_code_steps_are_chosen_on_the_rows_the_fit_held_out(
-    holes, validation_fraction, monkeypatch
-):
-    """The rows scored are the fit's early-stopping rows (with none held out, the
-    training rows), and transform then takes the chosen count."""
-    from sklearn.utils import check_random_state
+def test_auto_code_steps_weigh_the_rows_by_their_sample_weight():
+    from skae import _code_steps
 
-    from skae import _code_steps, _fitting
+    rows = np.random.default_rng(2).normal(size=(60, 10))
+    first = np.arange(60) < 30
+
+    def impute(holes, n):
+        """Exact for the first half of the rows at 10 steps, for the others at 50."""
+        exact = first if n == 10 else ~first if n == 50 else np.zeros(60, bool)
+        return np.where(np.isnan(holes), rows + 1.0 * ~exact[:, None], holes)
+
+    assert _code_steps.choose(rows, impute, 0, weights=np.where(first, 1.0, 0.1)) == 10
+    assert _code_steps.choose(rows, impute, 0, weights=np.where(first, 0.1, 1.0)) == 50
+
+
+def test_at_most_max_rows_are_scored():
+    from skae import _code_steps
+
+    np.testing.assert_array_equal(_code_steps.scored_rows(7, seed=0), np.arange(7))
+    many = _code_steps.scored_rows(_code_steps.MAX_ROWS + 500, seed=0)
+    assert len(many) == _code_steps.MAX_ROWS == len(np.unique(many))
+    assert np.all(np.diff(many) > 0) and many[-1] < _code_steps.MAX_ROWS + 500
+    np.testing.assert_array_equal(many, _code_steps.scored_rows(_code_steps.MAX_ROWS + 500, 0))
+
+
+@pytest.mark.parametrize(
+    "case", ["held-out rows", "no held-out rows", "zero weights", "random_state=None"]
+)
+def test_auto_code_steps_are_chosen_on_the_rows_the_fit_held_out(holes, case, monkeypatch):
+    """The rows scored are those the fit's engine was given as validation rows
+    (with none held out, the training rows), and transform takes the count."""
+    from skae import _code_steps
+    from skae._keras import engine
 
     train, test = holes[0][:400], holes[1][:60]
-    scored = []
-    choose = _code_steps.choose
+    given, scored = [], []
+    train_engine, choose = engine.train, _code_steps.choose
 
-    def recorded(rows, impute, seed):
+    def recorded_training(fit):
+        given.append((fit.val_rows, fit.train_rows))
+        return train_engine(fit)
+
+    def recorded_choice(rows, impute, seed, weights=None):
         scored.append(rows)
-        return choose(rows, impute, seed)
+        return choose(rows, impute, seed, weights)
 
-    monkeypatch.setattr(_code_steps, "choose", recorded)
-    params = dict(FAST, epochs=5, validation_fraction=validation_fraction)
-    imputer = AutoencoderImputer(n_code_steps="auto", **params).fit(train)
-    seed = int(check_random_state(0).randint(np.iinfo(np.int32).max))
-    held_out = _fitting.split_rows(len(train), validation_fraction, seed)[1]
-    np.testing.assert_array_equal(scored[0], train[held_out] if validation_fraction else train)
-    assert imputer.n_code_steps_ in _code_steps.CANDIDATES
-    fixed = AutoencoderImputer(n_code_steps=imputer.n_code_steps_, **params).fit(train)
-    np.testing.assert_array_equal(imputer.transform(test), fixed.transform(test))
-    assert not hasattr(fixed, "n_code_steps_")
-    assert "_split_seed" not in vars(imputer.autoencoder_)
+    monkeypatch.setattr(engine, "train", recorded_training)
+    monkeypatch.setattr(_code_steps, "choose", recorded_choice)
+    monkeypatch.setattr(_code_steps, "CANDIDATES", (25,))  # a count transform must use
+    params = dict(FAST, epochs=3)
+    weights = None
+    if case == "no held-out rows":
+        params["validation_fraction"] = 0.0
+    elif case == "random_state=None":
+        params["random_state"] = None
+    elif case == "zero weights":
+        weights = np.where(np.arange(len(train)) % 4 == 0, 0.0, 1.0)
+    imputer = AutoencoderImputer(n_code_steps="auto", **params)
+    imputer.fit(train, sample_weight=weights)
+    kept = train if weights is None else train[weights > 0]
+    val_rows, train_rows = given[0]
+    expected = kept[val_rows] if len(val_rows) else kept[train_rows]
+    np.testing.assert_array_equal(scored[0], expected)
+    assert imputer.n_code_steps_ == 25
+    np.testing.assert_array_equal(
+        imputer.transform(test), imputer.set_params(n_code_steps=25).transform(test)
+    )
+    imputer.set_params(n_code_steps=0).fit(train, sample_weight=weights)
+    assert not hasattr(imputer, "n_code_steps_")
 
 
 def test_auto_code_steps_need_a_fit_that_chose_them(imputer, holes):

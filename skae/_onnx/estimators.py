@@ -205,7 +205,7 @@ def _elbo(g, est, x, dtype):
 
 def impute(g, imputer, x, dtype):
     """``AutoencoderImputer.transform``: missing entries only, in float64, then the indicator."""
-    steps = imputer._code_steps()  # "auto": the fit's choice
+    steps = imputer._effective_code_steps()  # "auto": the fit's choice
     if steps:
         chosen = f", which chose {steps} steps," if imputer.n_code_steps == "auto" else ""
         raise ExportError(
