@@ -5,8 +5,9 @@ IterativeImputer, on digits and on the LFW faces (50 x 37), 75/25 split with
 random_state=42: each imputer is fitted on the incomplete training rows and
 fills the hidden entries of the test rows. The defaults before version 0.2
 (16 codes, one hidden layer of 128, 32 rows per batch) run beside today's in
-the same process, for the fit-time ratio, and ``n_code_steps=100`` (each row's
-code fitted to its observed entries at transform) beside them; one small
+the same process, for the fit-time ratio, and ``n_code_steps="auto"`` (each
+row's code fitted to its observed entries at transform, the number of steps
+chosen by the fit) beside them; one small
 untimed fit first takes the imports and the first compilation out of the
 timings. On faces IterativeImputer is run with n_nearest_features=50 and
 max_iter=3: with all 1850 features it does not finish in a reasonable time
@@ -40,8 +41,8 @@ def imputers(dataset):
         "KNNImputer": KNNImputer(),
         "IterativeImputer": iterative,
         "AutoencoderImputer": AutoencoderImputer(random_state=0),
-        "AutoencoderImputer(n_code_steps=100)": AutoencoderImputer(
-            n_code_steps=100, random_state=0
+        "AutoencoderImputer(n_code_steps='auto')": AutoencoderImputer(
+            n_code_steps="auto", random_state=0
         ),
         "AutoencoderImputer(0.1 defaults)": AutoencoderImputer(
             n_components=16, hidden_layer_sizes=(128,), batch_size=32, random_state=0
