@@ -25,7 +25,8 @@ JAX_SUBSET := tests/test_base.py tests/test_dense.py tests/test_streaming.py tes
 	tests/test_sequence.py::test_a_fit_started_at_pca_continues_with_its_maps_fixed \
 	tests/test_impute.py::test_code_steps_impute_from_the_codes_fitted_to_the_observed_entries \
 	tests/test_impute.py::test_the_compiled_code_fit_is_keras_adam_through_model_fit \
-	tests/test_impute.py::test_a_rows_code_does_not_depend_on_the_other_rows
+	tests/test_impute.py::test_a_rows_code_does_not_depend_on_the_other_rows \
+	tests/test_impute.py::test_auto_code_steps_are_chosen_on_the_rows_the_fit_held_out
 
 comma := ,
 
