@@ -207,14 +207,19 @@ def impute(g, imputer, x, dtype):
     """``AutoencoderImputer.transform``: missing entries only, in float64, then the indicator."""
     steps = imputer._effective_code_steps()  # "auto": the fit's choice
     if steps:
-        chosen = f", which chose {steps} steps," if imputer.n_code_steps == "auto" else ""
-        raise ExportError(
-            f"AutoencoderImputer(n_code_steps={imputer.n_code_steps!r}){chosen} fits each "
-            "incomplete row's code by gradient descent at transform, which is not exported "
-            "to ONNX. "
-            "Export it with n_code_steps=0 (imputer.set_params(n_code_steps=0): the encoder's "
-            "codes, a different imputation), or keep it in Python."
-        )
+        from . import code_steps  # Keras: only for a fitted network
+        from .layers import Unsupported
+
+        try:
+            code_steps.dense_stack(imputer.autoencoder_.decoder_)
+        except Unsupported as unsupported:
+            raise ExportError(
+                f"AutoencoderImputer(n_code_steps={imputer.n_code_steps!r}) fits each "
+                f"incomplete row's code at transform; its export writes the gradient of "
+                f"the decoder, which it cannot for {unsupported}. Export it with "
+                "n_code_steps=0 (the encoder's codes, a different imputation), or keep it "
+                "in Python."
+            ) from None
     x = x if dtype == DOUBLE else g.cast(x, DOUBLE)
     value = imputer.missing_values
     if value is not None and not np.isnan(value):
@@ -228,8 +233,14 @@ def impute(g, imputer, x, dtype):
     ae = imputer.autoencoder_
     start = g.const(ae.offset_, np.float64, "column_means")
     filled = g.op("Where", missing, start, observed)
+    if steps:  # transform's targets of the code fit: the observed entries, in network units
+        centred = g.op("Sub", filled, g.const(ae.offset_, np.float64, "offset"))
+        target = g.cast(g.op("Div", centred, g.const(float(ae.scale_))), FLOAT)
+        seen = g.cast(g.op("Not", missing), FLOAT)
     for _ in range(1 + imputer.n_refinements):
         codes = encode(g, ae, filled, DOUBLE)[0]
+        if steps:
+            codes = code_steps.fitted_codes(g, ae.decoder_, codes, target, seen, steps)
         filled = g.op("Where", missing, decode_rows(g, ae, codes), observed)
     empty = np.flatnonzero(~imputer._valid_mask)
     if imputer.keep_empty_features and len(empty):
