@@ -42,6 +42,7 @@ from . import (
 from ._onnx import estimators
 from ._onnx.check import check
 from ._onnx.errors import ExportError, MismatchError
+from ._onnx.graph import CODE_STEP_BODY
 
 __all__ = ["ExportError", "MismatchError", "inverse_to_onnx", "to_onnx"]
 
@@ -152,7 +153,8 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=None):
     True
     """
     opset = _check_opset(target_opset)
-    rtol = _default_rtol(model) if rtol is None else _check_rtol(rtol)
+    if rtol is not None:
+        _check_rtol(rtol)
     X = _sample(model, X)
     if hasattr(X, "columns"):
         initial_types = None
@@ -169,6 +171,8 @@ def to_onnx(model, X, *, target_opset=None, options=None, rtol=None):
             target_opset=opset,
             options=_with_plain_probabilities(model, options),
         )
+    if rtol is None:
+        rtol = CODE_FIT_RTOL if _fits_codes(onnx_model) else RTOL
     check(onnx_model, model, X, rtol)
     return onnx_model
 
@@ -249,20 +253,15 @@ def _check_opset(target_opset):
 def _check_rtol(rtol):
     if not isinstance(rtol, Real) or not rtol > 0:
         raise ValueError(f"Expected `rtol` to be a positive number. Received: rtol={rtol!r}.")
-    return rtol
 
 
-def _default_rtol(model):
-    """:data:`CODE_FIT_RTOL` where ``model`` (or a step, at any depth) is an imputer
-    that fits codes at transform, else :data:`RTOL`."""
-    parts = [model]
-    if hasattr(model, "get_params"):
-        parts += list(model.get_params(deep=True).values())
-    for part in parts:
-        if isinstance(part, AutoencoderImputer) and hasattr(part, "autoencoder_"):
-            if part._effective_code_steps():
-                return CODE_FIT_RTOL
-    return RTOL
+def _fits_codes(onnx_model):
+    """Whether the graph holds an imputer's code fit (:mod:`skae._onnx.code_steps`)."""
+    return any(
+        node.op_type == "Loop"
+        and any(a.name == "body" and a.g.name.startswith(CODE_STEP_BODY) for a in node.attribute)
+        for node in onnx_model.graph.node
+    )
 
 
 def _float_array(X, name):

@@ -206,8 +206,15 @@ def test_imputer_fills_missing_entries_only_with_indicator():
         dict(n_code_steps=30, activation="tanh", n_refinements=1, add_indicator=True),
         dict(n_code_steps=30, activation="sigmoid", keep_empty_features=True),
         dict(n_code_steps=30, hidden_layer_sizes=(), missing_values=-1.0),
+        dict(n_code_steps=30, hidden_layer_sizes=(5, 3), activation="tanh"),
     ],
-    ids=["relu", "tanh-refined-indicator", "sigmoid-empty-feature", "linear-missing-value"],
+    ids=[
+        "relu",
+        "tanh-refined-indicator",
+        "sigmoid-empty-feature",
+        "linear-missing-value",
+        "deeper",
+    ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_imputer_fitting_codes_at_transform_exports_the_code_fit(params, dtype):
@@ -218,6 +225,7 @@ def test_imputer_fitting_codes_at_transform_exports_the_code_fit(params, dtype):
     X[np.random.default_rng(4).random(X.shape) < 0.3] = marker
     if params.get("keep_empty_features"):
         X[:, 2] = marker
+    X[5] = marker  # a row with nothing observed keeps the encoder's code
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an empty feature
         imputer = AutoencoderImputer(**{**DENSE, **params}).fit(X)
@@ -238,6 +246,28 @@ def test_imputer_code_fit_needs_a_derivative_written_for_its_activation():
         to_onnx(imputer, X)
     (filled,) = run(to_onnx(imputer.set_params(n_code_steps=0), X), X)
     assert_close(filled, imputer.transform(X))
+
+
+def test_the_default_rtol_is_wider_where_the_graph_fits_codes_at_any_depth(monkeypatch):
+    """1e-2 for a graph holding an imputer's code fit (in a Pipeline or a fitted
+    ColumnTransformer's clone), 1e-4 otherwise; an rtol given is kept."""
+    import skae.onnx
+
+    X = ROWS.copy()
+    X[np.random.default_rng(5).random(X.shape) < 0.2] = np.nan
+    y = (np.nan_to_num(X[:, 0]) > 0).astype(int)
+    steps = AutoencoderImputer(n_code_steps=5, **DENSE)
+    models = {
+        "plain": AutoencoderImputer(**DENSE).fit(X),
+        "pipeline": Pipeline([("impute", steps), ("clf", LogisticRegression())]).fit(X, y),
+        "columns": ColumnTransformer([("impute", steps, [0, 1, 2, 3, 4, 5])]).fit(X),
+    }
+    used = []
+    monkeypatch.setattr(skae.onnx, "check", lambda model, est, X, rtol: used.append(rtol))
+    for model in models.values():
+        to_onnx(model, X)
+    to_onnx(models["columns"], X, rtol=0.5)
+    assert used == [1e-4, 1e-2, 1e-2, 0.5]
 
 
 @pytest.mark.parametrize("candidates", [(5,), (0,)])

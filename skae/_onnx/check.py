@@ -102,7 +102,9 @@ def check(onnx_model, model, X, rtol):
                 f"difference is {difference:.3g}, {difference / scale:.3g} x the output's "
                 f"standard deviation {scale:.3g} (allowed: rtol={rtol:g} x it). A network "
                 "that computes in another precision (a mixed-precision policy) or a custom "
-                "layer that the graph writes otherwise can cause this."
+                "layer that the graph writes otherwise can cause this, and so can an "
+                "imputer's many code steps (n_code_steps), which carry float32 rounding on: "
+                "pass a larger rtol."
             )
     for method, _, _, mismatches in rows:
         if mismatches and not _near_ties(model, X, got, rtol, scores):

@@ -19,6 +19,7 @@ from onnx import TensorProto, helper
 from .._keras import import_keras
 from .._keras.code_fit import BETA_1, BETA_2, EPSILON, LEARNING_RATE
 from . import layers
+from .graph import CODE_STEP_BODY
 
 keras = import_keras()
 A = keras.activations
@@ -43,14 +44,13 @@ def dense_stack(decoder):
 
 
 class _Body:
-    """The nodes of the loop's body, named under one prefix."""
+    """The nodes of the loop's body, their outputs named by the enclosing graph."""
 
-    def __init__(self, prefix):
-        self.prefix, self.nodes, self.count = prefix, [], 0
+    def __init__(self, g):
+        self.g, self.nodes = g, []
 
     def op(self, op_type, *inputs, **attrs):
-        self.count += 1
-        out = f"{self.prefix}_{self.count}"
+        out = self.g.name(f"code_step_{op_type.lower()}")
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
@@ -69,7 +69,6 @@ def fitted_codes(g, decoder, codes, target, observed, steps):
     weights = [
         (
             layers.weight(g, layer, "kernel", lambda layer=layer: layers.array(layer.kernel)),
-            layers.weight(g, layer, "kernel_T", lambda layer=layer: layers.array(layer.kernel).T),
             layers.weight(g, layer, "bias", lambda layer=layer: layers.array(layer.bias))
             if layer.use_bias
             else None,
@@ -78,18 +77,22 @@ def fitted_codes(g, decoder, codes, target, observed, steps):
     ]
     one, zero = const(1.0), const(0.0)
 
-    body = _Body(g.name("code_step"))
-    i, cond, z, m, v = (f"{body.prefix}_{name}" for name in ("i", "cond", "z", "m", "v"))
+    body = _Body(g)
+    # The loop's state: the step, its condition, the codes and Adam's moments;
+    # the rows' targets and gradient scale ride along unchanged, so that the
+    # loop node names every value it reads that a node computes.
+    names = ("i", "cond", "z", "m", "v", "target", "scale")
+    i, cond, z, m, v, target_in, scale_in = (g.name(f"code_step_{n}") for n in names)
     x, outs = z, []
-    for layer, (kernel, _, bias) in zip(stack, weights, strict=True):
+    for layer, (kernel, bias) in zip(stack, weights, strict=True):
         x = body.op("MatMul", x, kernel)
         if bias is not None:
             x = body.op("Add", x, bias)
         if FORWARD[layer.activation] is not None:
             x = body.op(FORWARD[layer.activation], x)
         outs.append(x)
-    gradient = body.op("Mul", scale, body.op("Sub", x, target))
-    for layer, out, (_, kernel_t, _) in zip(stack[::-1], outs[::-1], weights[::-1], strict=True):
+    gradient = body.op("Mul", scale_in, body.op("Sub", x, target_in))
+    for layer, out, (kernel, _) in zip(stack[::-1], outs[::-1], weights[::-1], strict=True):
         if layer.activation is A.relu:  # 0 at 0, as the engines' gradients of relu
             derivative = body.op("Cast", body.op("Greater", out, zero), to=TensorProto.FLOAT)
         elif layer.activation is A.tanh:
@@ -100,7 +103,7 @@ def fitted_codes(g, decoder, codes, target, observed, steps):
             derivative = None
         if derivative is not None:
             gradient = body.op("Mul", gradient, derivative)
-        gradient = body.op("MatMul", gradient, kernel_t)
+        gradient = body.op("Gemm", gradient, kernel, transB=1)  # gradient @ kernel.T
     # skae._keras.code_fit.adam_step, the step counted from 1, in float32.
     step = body.op("Add", body.op("Cast", i, to=TensorProto.FLOAT), one)
     alpha = body.op(
@@ -114,26 +117,33 @@ def fitted_codes(g, decoder, codes, target, observed, steps):
     v_next = body.op("Add", v, body.op("Mul", body.op("Sub", squared, v), const(1.0 - BETA_2)))
     denominator = body.op("Add", body.op("Sqrt", v_next), const(EPSILON))
     z_next = body.op("Sub", z, body.op("Div", body.op("Mul", alpha, m_next), denominator))
-    cond_next = body.op("Identity", cond)
+    passed_on = [body.op("Identity", name) for name in (cond, target_in, scale_in)]
 
-    width = decoder.input_shape[-1]
+    width, n_features = decoder.input_shape[-1], decoder.output_shape[-1]
 
     def scalar(name, element_type):
         return helper.make_tensor_value_info(name, element_type, [])
 
-    def state(name):
-        return helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, width])
+    def rows(name, n_columns):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, [None, n_columns])
 
     graph = helper.make_graph(
         body.nodes,
-        f"{body.prefix}_body",
+        g.name(CODE_STEP_BODY),
         [scalar(i, TensorProto.INT64), scalar(cond, TensorProto.BOOL)]
-        + [state(z), state(m), state(v)],
-        [scalar(cond_next, TensorProto.BOOL)] + [state(n) for n in (z_next, m_next, v_next)],
+        + [rows(z, width), rows(m, width), rows(v, width)]
+        + [rows(target_in, n_features), rows(scale_in, n_features)],
+        [scalar(passed_on[0], TensorProto.BOOL)]
+        + [rows(name, width) for name in (z_next, m_next, v_next)]
+        + [rows(name, n_features) for name in passed_on[1:]],
     )
     zeros = g.op("Sub", codes, codes)
     # Scalars (the graph's constants are stored with at least one axis).
-    trip_count = g.reshape(g.const(np.int64(steps), np.int64, "steps"), [])
-    true = g.reshape(g.cached(("code_steps", "true"), lambda: g.const(True, np.bool_)), [])
-    fitted, _, _ = g.op("Loop", trip_count, true, codes, zeros, zeros, n_outputs=3, body=graph)
-    return fitted
+    trip_count = g.cached(
+        ("code_steps", "steps", steps),
+        lambda: g.reshape(g.const(np.int64(steps), np.int64, "steps"), []),
+    )
+    true = g.cached(("code_steps", "true"), lambda: g.reshape(g.const(True, np.bool_), []))
+    loop = g.op("Loop", trip_count, true, codes, zeros, zeros, target, scale, n_outputs=5,
+                body=graph)  # fmt: skip
+    return loop[0]

@@ -234,7 +234,7 @@ def impute(g, imputer, x, dtype):
     start = g.const(ae.offset_, np.float64, "column_means")
     filled = g.op("Where", missing, start, observed)
     if steps:  # transform's targets of the code fit: the observed entries, in network units
-        centred = g.op("Sub", filled, g.const(ae.offset_, np.float64, "offset"))
+        centred = g.op("Sub", filled, start)  # start: the column means, the offset
         target = g.cast(g.op("Div", centred, g.const(float(ae.scale_))), FLOAT)
         seen = g.cast(g.op("Not", missing), FLOAT)
     for _ in range(1 + imputer.n_refinements):

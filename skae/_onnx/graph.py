@@ -15,6 +15,9 @@ ONNX_TYPES = {
 FLOAT = TensorProto.FLOAT
 DOUBLE = TensorProto.DOUBLE
 INT64 = TensorProto.INT64
+#: The name (a prefix of it) of the body of each loop that fits an imputer's
+#: codes (:mod:`skae._onnx.code_steps`), by which ``to_onnx`` finds them.
+CODE_STEP_BODY = "code_step_body"
 
 
 class Graph:
