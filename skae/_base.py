@@ -81,13 +81,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         The trained ``keras.Model`` over the networks; ``noise`` is the input
         corruption layer or None. It is trained on ``(x, y)``: ``y`` is ``x``,
         or ``(x, *targets)`` where ``_training_data`` gives targets.
-    ``_training_options(self)``
+    ``_training_options(self, data, train_rows, val_rows)``
         What the engine needs beyond the data: a dict with the ``loss`` to
         compile with (None when the model computes its own),
         ``early_stopping_start`` (the first epoch early stopping counts
-        from) and ``augmentation`` (an
+        from), ``augmentation`` (an
         :class:`~skae._keras.fit_description.Augmentation`: what is done to
-        the training images).
+        the training images) and ``reach_val_loss`` (a validation loss
+        training stops short of once it is out of reach). ``data`` is
+        ``_training_data``'s, ``train_rows`` and ``val_rows`` the split.
     ``_after_training(self, X, sample_weight)``
         Fitted state computed from the trained networks (the dense model's
         whitening); X is the validated training data, ``sample_weight`` as
@@ -346,7 +348,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._set_networks(networks, model)
         self.log_dir_ = run_dir
         options = {"loss": self.loss, "early_stopping_start": 0}
-        options.update(self._training_options())
+        options.update(self._training_options(data, train_rows, val_rows))
         if self._ordered_codes:  # the model computes its loss over the prefixes
             options["loss"] = None
         fit = engine.FitDescription(
@@ -594,8 +596,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
 
-    def _training_options(self):
-        """The compiled loss, and the defaults: early stopping from epoch 0, no augmentation."""
+    def _training_options(self, data, train_rows, val_rows):
+        """The compiled loss, and the defaults: early stopping from epoch 0, no
+        augmentation, nothing to reach."""
         return {"loss": self.loss}
 
     def _after_training(self, X, sample_weight):

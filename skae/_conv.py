@@ -348,8 +348,9 @@ class ConvAutoencoder(BaseAutoencoder):
         self.translate_ = entry["translate"]
         return super()._fit_from_cache(entry, X, sample_weight)
 
-    def _training_options(self):
+    def _training_options(self, data, train_rows, val_rows):
         from ._keras.fit_description import Augmentation
 
         augmentation = Augmentation(self.flip_horizontal_, self.translate_)
-        return {**super()._training_options(), "augmentation": augmentation}
+        options = super()._training_options(data, train_rows, val_rows)
+        return {**options, "augmentation": augmentation}

@@ -91,14 +91,12 @@ def start_problem(
     return ""
 
 
-def pca_reconstructs_better(data, reconstruct, train_rows, val_rows, n_components, seed):
-    """Whether PCA fitted on ``train_rows`` reconstructs ``val_rows`` better than the network.
+def pca_validation_error(data, train_rows, val_rows, n_components, seed):
+    """Weighted MSE of PCA fitted on ``train_rows``, reconstructing ``val_rows``.
 
     ``data``: the fit's :class:`~skae._keras.fit_description.FitData`
-    (standardised rows, their weights); ``reconstruct``: the trained
-    network's output for an array of its input rows. Both errors are
-    weighted mean squared errors on the standardised values, the network's
-    loss.
+    (standardised rows, their weights); the error is on the standardised
+    values, the network's loss.
     """
     weights = data.sample_weight[0] if data.sample_weight else None
     train, val = subset(train_rows, seed), subset(val_rows, seed)
@@ -108,8 +106,19 @@ def pca_reconstructs_better(data, reconstruct, train_rows, val_rows, n_component
         n_components,
         seed,
     )
+    val_weights = None if weights is None else weights[val]
+    return pca_error(flat_rows(data.inputs, val), val_weights, components, mean)
+
+
+def pca_reconstructs_better(pca_validation_error, data, reconstruct, val_rows, seed):
+    """Whether PCA's error on ``val_rows`` (:func:`pca_validation_error`) is below the network's.
+
+    ``reconstruct``: the trained network's output for an array of its input
+    rows. The network's error is weighted like PCA's, on the same rows.
+    """
+    weights = data.sample_weight[0] if data.sample_weight else None
+    val = subset(val_rows, seed)
     Z_val = flat_rows(data.inputs, val)
     val_weights = None if weights is None else weights[val]
     network = np.asarray(reconstruct(np.asarray(data.inputs[val]))).reshape(len(val), -1)
-    network_error = weighted_mse(network - Z_val, val_weights)
-    return pca_error(Z_val, val_weights, components, mean) < network_error
+    return pca_validation_error < weighted_mse(network - Z_val, val_weights)

@@ -83,6 +83,47 @@ def test_a_callback_that_changes_the_learning_rate_changes_training(
     np.testing.assert_array_equal(frozen.transform(X), before.transform(X))
 
 
+def _stop_epoch(val_losses, target, last_epoch, window):
+    """The epoch StopOutOfReach stops after for these val_loss values, or None."""
+    from skae._keras.engine import StopOutOfReach
+
+    callback = StopOutOfReach(target, last_epoch, window)
+    model = keras.Sequential()
+    model.stop_training = False
+    callback.set_model(model)
+    for epoch, loss in enumerate(val_losses):
+        callback.on_epoch_end(epoch, {"loss": 1.0, "val_loss": loss})
+        if callback.model.stop_training:
+            assert callback.stopped_epoch == epoch
+            return epoch
+    return None
+
+
+def test_training_stops_once_the_loss_to_reach_is_out_of_reach():
+    # Falling 0.01 an epoch from 2.0, the last of 100 epochs ends at 1.01.
+    falling = 2.0 - 0.01 * np.arange(100)
+    assert _stop_epoch(falling, 1.015, 100, 10) is None
+    assert _stop_epoch(falling, 1.005, 100, 10) == 10  # as soon as a rate is known
+    # A loss that flattens: out of reach once its recent rate cannot get there.
+    flattening = 1.1 + np.exp(-np.arange(100) / 10.0)
+    stop = _stop_epoch(flattening, 1.0, 100, 10)
+    best, rate = flattening[stop], (flattening[stop - 10] - flattening[stop]) / 10
+    assert best - rate * (100 - stop - 1) > 1.0  # out of reach when it stopped
+    best, rate = flattening[stop - 1], (flattening[stop - 11] - flattening[stop - 1]) / 10
+    assert best - rate * (100 - stop) <= 1.0  # and not one epoch before
+
+
+def test_the_loss_to_reach_stops_nothing_once_reached_or_before_a_window():
+    flat = np.full(50, 2.0)
+    assert _stop_epoch(flat[:10], 1.0, 50, 10) is None  # no rate before a window has passed
+    assert _stop_epoch(flat, 1.0, 50, 10) == 10
+    reached = np.concatenate([[2.0, 0.9], np.full(48, 1.5)])  # the best is under the target
+    assert _stop_epoch(reached, 1.0, 50, 10) is None
+    rising = 2.0 + 0.1 * np.arange(50)  # the best so far is extrapolated, not the last loss
+    assert _stop_epoch(rising, 1.0, 50, 10) == 10
+    assert _stop_epoch([np.nan] * 20, 1.0, 50, 10) is None  # left to the non-finite stop
+
+
 def test_fits_running_at_once_in_threads_equal_fits_one_after_the_other(digits):
     """Two fits of one architecture in two threads (joblib's threading backend, a
     Dask worker with several threads), kept in step epoch by epoch: each trains

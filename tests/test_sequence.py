@@ -250,15 +250,51 @@ def test_networks_started_as_pca_reconstruct_as_pca(low_rank_sequences):
     np.testing.assert_allclose(decoded, pca.inverse_transform(pca.transform(flat)), atol=1e-4)
 
 
-def test_init_auto_trains_again_from_pca_where_pca_reconstructs_better(low_rank_sequences):
+def test_init_auto_trains_again_from_pca_where_pca_reconstructs_better(
+    low_rank_sequences, monkeypatch
+):
     # Two epochs from random weights are far from PCA on the validation rows.
     params = dict(n_components=3, units=4, epochs=2, random_state=0)
+    compare, decisions = _pca_start.pca_reconstructs_better, []
+
+    def count(*args):
+        decisions.append(compare(*args))
+        return decisions[-1]
+
+    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", count)
     auto = SequenceAutoencoder(**params).fit(low_rank_sequences)
+    monkeypatch.undo()
     started = SequenceAutoencoder(init="pca", **params).fit(low_rank_sequences)
     assert auto.init_ == "pca"
+    assert decisions == [True]  # the training from PCA is not compared again
     np.testing.assert_array_equal(auto.transform(low_rank_sequences),
                                   started.transform(low_rank_sequences))  # fmt: skip
     assert auto.history_ == started.history_ and auto.n_iter_ == started.n_iter_
+
+
+def test_init_auto_stops_a_random_start_once_pca_is_out_of_its_reach(
+    low_rank_sequences, monkeypatch
+):
+    # It would lose the comparison anyway: the model is the one trained from
+    # PCA either way, and the start from random weights takes fewer epochs.
+    from skae._keras import engine
+
+    params = dict(n_components=3, units=4, epochs=40, random_state=0)
+    on_epoch_end, stopped = engine.StopOutOfReach.on_epoch_end, []
+
+    def record(self, epoch, logs=None):
+        on_epoch_end(self, epoch, logs)
+        if self.stopped_epoch == epoch:
+            stopped.append(epoch)
+
+    monkeypatch.setattr(engine.StopOutOfReach, "on_epoch_end", record)
+    auto = SequenceAutoencoder(**params).fit(low_rank_sequences)
+    monkeypatch.setattr(engine.StopOutOfReach, "on_epoch_end", lambda *args: None)
+    unstopped = SequenceAutoencoder(**params).fit(low_rank_sequences)
+    assert len(stopped) == 1 and stopped[0] < params["epochs"] - 1  # the training from PCA: none
+    assert auto.init_ == unstopped.init_ == "pca"
+    np.testing.assert_array_equal(auto.transform(low_rank_sequences),
+                                  unstopped.transform(low_rank_sequences))  # fmt: skip
 
 
 def test_init_auto_keeps_the_random_start_where_the_network_wins(low_rank_sequences, monkeypatch):
@@ -301,11 +337,11 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
         captured.setdefault("fit", fit)
         return fit, X_valid
 
-    def keep_decision(data, reconstruct, train_rows, val_rows, n_components, seed):
-        decided["rows"] = (train_rows, val_rows)
+    def keep_decision(pca_error, data, reconstruct, val_rows, seed):
+        decided["rows"], decided["pca_error"] = val_rows, pca_error
         # The network trained from random weights, as it is when compared.
         decided["network"] = model.model_.predict(data.inputs[np.sort(val_rows)], verbose=0)
-        decided["better"] = compare(data, reconstruct, train_rows, val_rows, n_components, seed)
+        decided["better"] = compare(pca_error, data, reconstruct, val_rows, seed)
         return decided["better"]
 
     monkeypatch.setattr(SequenceAutoencoder, "_describe_fit", keep_description)
@@ -313,8 +349,7 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
     model = SequenceAutoencoder(2, units=4, epochs=1, random_state=0)
     model.fit(X, sample_weight=weights)
     fit = captured["fit"]
-    np.testing.assert_array_equal(decided["rows"][0], fit.train_rows)
-    np.testing.assert_array_equal(decided["rows"][1], fit.val_rows)
+    np.testing.assert_array_equal(decided["rows"], fit.val_rows)
     w = fit.data.sample_weight[0].astype(np.float64)
     Z = fit.data.inputs.reshape(len(X), -1).astype(np.float64)
     train, val = fit.train_rows, fit.val_rows
@@ -327,8 +362,13 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
     network_error = np.average(
         np.mean((network.reshape(len(val), -1) - Z[val]) ** 2, axis=1), weights=w[val]
     )
+    np.testing.assert_allclose(decided["pca_error"], pca_error, rtol=1e-10)
     assert decided["better"] == (pca_error < network_error)
-    assert not {"_comparison_seed", "_pca_start_maps", "_compare_with_pca"} & set(vars(model))
+    # The engine was told PCA's error as the loss to reach, in val_loss's
+    # units: each row's error times its weight, over the number of rows.
+    np.testing.assert_allclose(fit.reach_val_loss, pca_error * np.mean(w[val]), rtol=1e-6)
+    private = {"_comparison_seed", "_pca_start_maps", "_compare_with_pca", "_pca_validation_error"}
+    assert not private & set(vars(model))
 
 
 def test_weighted_pca_maps_are_those_of_repeated_rows():

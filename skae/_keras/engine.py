@@ -55,6 +55,35 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class StopOutOfReach(keras.callbacks.Callback):
+    """Stop once the best ``val_loss`` can no longer reach ``target`` by ``last_epoch``.
+
+    Out of reach: the best validation loss so far, falling at its mean rate
+    over the last ``window`` epochs until the last epoch, stays above
+    ``target``. Once the best loss is at or under ``target``, it never stops.
+    ``stopped_epoch`` is the epoch it stopped after, or None.
+    """
+
+    def __init__(self, target, last_epoch, window):
+        super().__init__()
+        self.target, self.last_epoch, self.window = float(target), last_epoch, max(1, window)
+        self.best, self.stopped_epoch = [], None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("val_loss")
+        if loss is None or not np.isfinite(loss):
+            return
+        self.best.append(min(loss, self.best[-1]) if self.best else loss)
+        best = self.best[-1]
+        if best <= self.target or len(self.best) <= self.window:
+            return
+        rate = (self.best[-1 - self.window] - best) / self.window
+        epochs_left = self.last_epoch - (epoch + 1)
+        if best - rate * epochs_left > self.target:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+
 def fit_callbacks(fit):
     """Every fit's callbacks as ``fit`` asks for them, then copies of the user's.
 
@@ -71,6 +100,9 @@ def fit_callbacks(fit):
                 start_from_epoch=fit.early_stopping_start,
             )
         )
+    if fit.reach_val_loss is not None and len(fit.val_rows):
+        last_epoch = fit.initial_epoch + fit.epochs
+        callbacks.append(StopOutOfReach(fit.reach_val_loss, last_epoch, fit.n_iter_no_change))
     if fit.log_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=fit.log_dir))
     return callbacks + [copy.copy(callback) for callback in fit.callbacks or ()]

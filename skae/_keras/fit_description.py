@@ -116,6 +116,13 @@ class FitDescription:
         The optimizer's variables to start from (as the engine returned them
         after an earlier fit of the same model), or None for a fresh start.
         The learning rate is always the one of ``optimizer``.
+    reach_val_loss : float or None
+        A validation loss the fit is measured against afterwards (the
+        sequence model's PCA error), or None. Training stops once it is out
+        of reach: the best ``val_loss`` so far, falling as fast as it fell
+        over the last ``n_iter_no_change`` epochs, would still be above it
+        at the last epoch. Losses fall more slowly as training goes on, so
+        the straight line overestimates what is left to gain.
     """
 
     model: object
@@ -136,6 +143,7 @@ class FitDescription:
     augmentation: Augmentation = NO_AUGMENTATION
     initial_epoch: int = 0
     optimizer_state: list = None
+    reach_val_loss: float = None
 
     @property
     def steps_per_epoch(self):
