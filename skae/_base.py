@@ -31,7 +31,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         fit, X = _describe_fit(X, y, sample_weight)     # everything before training
             X validated (layout_ resolved, out of core or not)  ->  _check_parameters()
-            ->  _fit_scaling(X, sample_weight)  ->  data = _training_data(X, y, sample_weight)
+            ->  _fit_scaling(X, sample_weight)  ->  the split: train_rows, val_rows
+            ->  options = _training_options(X, sample_weight, train_rows, val_rows)
+            ->  data = _training_data(X, y, sample_weight)
             ->  networks = _build_networks(seed, encoder, decoder)
             ->  model_ = _build_model(networks, noise, seed, steps_per_epoch)
         history = engine.train(fit)                     # the engine: batches, callbacks
@@ -81,15 +83,17 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         The trained ``keras.Model`` over the networks; ``noise`` is the input
         corruption layer or None. It is trained on ``(x, y)``: ``y`` is ``x``,
         or ``(x, *targets)`` where ``_training_data`` gives targets.
-    ``_training_options(self, data, train_rows, val_rows)``
+    ``_training_options(self, X, sample_weight, train_rows, val_rows)``
         What the engine needs beyond the data: a dict with the ``loss`` to
         compile with (None when the model computes its own),
         ``early_stopping_start`` (the first epoch early stopping counts
         from), ``augmentation`` (an
         :class:`~skae._keras.fit_description.Augmentation`: what is done to
         the training images) and ``reach_val_loss`` (a validation loss
-        training stops short of once it is out of reach). ``data`` is
-        ``_training_data``'s, ``train_rows`` and ``val_rows`` the split.
+        training stops once it cannot reach). X and ``sample_weight`` as
+        for ``_training_data``; ``train_rows`` and ``val_rows`` index the
+        rows that train and those held out (none for ``partial_fit``).
+        Runs after ``_fit_scaling``.
     ``_after_training(self, X, sample_weight)``
         Fitted state computed from the trained networks (the dense model's
         whitening); X is the validated training data, ``sample_weight`` as
@@ -329,11 +333,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = fitting.fit_seed(self.random_state)
         if not continuing:
             self._fit_scaling(X_kept, weights)
-        data = self._training_data(X_kept, y, weights)
         if incremental:
             train_rows, val_rows = np.arange(len(X_kept)), np.arange(0)
         else:
             train_rows, val_rows = fitting.split_rows(len(X_kept), self.validation_fraction, seed)
+        options = {"loss": self.loss, "early_stopping_start": 0}
+        options.update(self._training_options(X_kept, weights, train_rows, val_rows))
+        data = self._training_data(X_kept, y, weights)
         # scikit-learn's MLP convention: "auto" is min(200, n_samples)
         batch_size = min(200, len(X_kept)) if self.batch_size == "auto" else self.batch_size
         networks = self._build_networks(seed, self.encoder, self.decoder)
@@ -347,8 +353,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.history_, self.n_iter_, self._optimizer_state = {}, 0, None
         self._set_networks(networks, model)
         self.log_dir_ = run_dir
-        options = {"loss": self.loss, "early_stopping_start": 0}
-        options.update(self._training_options(data, train_rows, val_rows))
         if self._ordered_codes:  # the model computes its loss over the prefixes
             options["loss"] = None
         fit = engine.FitDescription(
@@ -596,7 +600,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         return builders.autoencoder(networks["encoder"], networks["decoder"], noise)
 
-    def _training_options(self, data, train_rows, val_rows):
+    def _training_options(self, X, sample_weight, train_rows, val_rows):
         """The compiled loss, and the defaults: early stopping from epoch 0, no
         augmentation, nothing to reach."""
         return {"loss": self.loss}

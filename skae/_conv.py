@@ -348,9 +348,9 @@ class ConvAutoencoder(BaseAutoencoder):
         self.translate_ = entry["translate"]
         return super()._fit_from_cache(entry, X, sample_weight)
 
-    def _training_options(self, data, train_rows, val_rows):
+    def _training_options(self, X, sample_weight, train_rows, val_rows):
         from ._keras.fit_description import Augmentation
 
         augmentation = Augmentation(self.flip_horizontal_, self.translate_)
-        options = super()._training_options(data, train_rows, val_rows)
+        options = super()._training_options(X, sample_weight, train_rows, val_rows)
         return {**options, "augmentation": augmentation}

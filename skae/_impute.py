@@ -70,7 +70,7 @@ class _MaskedAutoencoder(AutoencoderTransformer):
             networks["encoder"], networks["decoder"], noise=noise, name="masked"
         )
 
-    def _training_options(self, data, train_rows, val_rows):
+    def _training_options(self, X, sample_weight, train_rows, val_rows):
         return {"loss": None}  # the model's own, on observed entries
 
 

@@ -7,7 +7,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _fitting as fitting
 from . import _pca_start
 from . import _scaling as scaling
 from ._base import BaseAutoencoder
@@ -278,13 +277,11 @@ callbacks, log_dir, verbose, random_state, warm_start
     def _after_training(self, X, sample_weight):
         """``init="auto"``: train again, from PCA, where PCA reconstructs the
         validation sequences better than the network trained from random weights."""
-        seed = self.__dict__.pop("_comparison_seed", None)  # set by _build_networks
-        pca_error = self.__dict__.pop("_pca_validation_error", None)  # _training_options
-        if seed is None or pca_error is None:  # partial_fit holds no rows out
+        comparison = self.__dict__.pop("_comparison", None)  # set by _training_options
+        if comparison is None:
             return
+        val_rows, pca_error = comparison
         X_kept, _, weights = weighted_rows(X, None, sample_weight)
-        # The rows the template held out (skae._base: split_rows of the same seed).
-        _, val_rows = fitting.split_rows(len(X_kept), self.validation_fraction, seed)
         from ._keras import engine
 
         better = _pca_start.pca_reconstructs_better(
@@ -292,7 +289,7 @@ callbacks, log_dir, verbose, random_state, warm_start
             self._training_data(X_kept, None, weights),
             lambda rows: engine.predict(self.model_, rows, lambda z: np.asarray(z, np.float32)),
             val_rows,
-            seed,
+            0,  # the seed of the rows' subset, as for PCA's error
         )
         if better:
             self._retraining_from_pca = True
@@ -346,8 +343,6 @@ callbacks, log_dir, verbose, random_state, warm_start
         """The networks; started as PCA where ``_fit_scaling`` fitted its maps.
 
         A fit continued from one started as PCA keeps its linear maps fixed.
-        For ``init="auto"`` the seed is kept for :meth:`_after_training`,
-        which finds the template's validation rows from it.
         """
         from ._keras import builders
 
@@ -371,26 +366,24 @@ callbacks, log_dir, verbose, random_state, warm_start
             builders.start_as_pca(networks["encoder"], networks["decoder"], *maps)
         elif getattr(self, "init_", None) == "pca":
             builders.fix_linear_maps(networks["encoder"], networks["decoder"])
-        if self.__dict__.pop("_compare_with_pca", False):
-            self._comparison_seed = seed
         return networks
 
-    def _training_options(self, data, train_rows, val_rows):
+    def _training_options(self, X, sample_weight, train_rows, val_rows):
         """For ``init="auto"``, PCA's error on the validation sequences as the loss to
         reach: the start from random weights stops once it cannot reach it in the
         epochs left (it would lose the comparison in :meth:`_after_training`)."""
-        options = super()._training_options(data, train_rows, val_rows)
-        seed = self.__dict__.get("_comparison_seed")  # set by _build_networks
-        if seed is None or not len(val_rows):
-            return options
-        self._pca_validation_error = _pca_start.pca_validation_error(
-            data, train_rows, val_rows, self.n_components, seed
+        options = super()._training_options(X, sample_weight, train_rows, val_rows)
+        if not (self.__dict__.pop("_compare_with_pca", False) and len(val_rows)):
+            return options  # set by _fit_scaling; partial_fit holds no rows out
+        data = self._training_data(X, None, sample_weight)
+        pca_error = _pca_start.pca_validation_error(
+            data, train_rows, val_rows, self.n_components, seed=0
         )
+        self._comparison = (val_rows, pca_error)  # for _after_training
         # The comparison's error is a weighted mean; val_loss weighs each row's
         # error by its weight and divides by the number of rows.
-        weights = data.sample_weight[0] if data.sample_weight else None
-        mean_weight = 1.0 if weights is None else float(np.mean(weights[val_rows]))
-        return {**options, "reach_val_loss": self._pca_validation_error * mean_weight}
+        mean_weight = 1.0 if sample_weight is None else float(np.mean(sample_weight[val_rows]))
+        return {**options, "reach_val_loss": pca_error * mean_weight}
 
     def _build_model(self, networks, noise, seed, steps_per_epoch):
         from ._keras import builders

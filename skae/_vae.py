@@ -325,7 +325,7 @@ noise_level, callbacks, log_dir, verbose, random_state, warm_start
             name="vae",
         )
 
-    def _training_options(self, data, train_rows, val_rows):
+    def _training_options(self, X, sample_weight, train_rows, val_rows):
         # The model computes its own ELBO; early stopping waits for the KL warm-up.
         return {"loss": None, "early_stopping_start": self.kl_warmup_epochs}
 
