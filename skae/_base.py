@@ -93,7 +93,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         training stops once it cannot reach). X and ``sample_weight`` as
         for ``_training_data``; ``train_rows`` and ``val_rows`` index the
         rows that train and those held out (none for ``partial_fit``).
-        Runs after ``_fit_scaling``.
+        Runs after ``_fit_scaling`` (where a fit calls it), on every fit.
     ``_after_training(self, X, sample_weight)``
         Fitted state computed from the trained networks (the dense model's
         whitening); X is the validated training data, ``sample_weight`` as

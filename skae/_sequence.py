@@ -373,6 +373,7 @@ callbacks, log_dir, verbose, random_state, warm_start
         reach: the start from random weights stops once it cannot reach it in the
         epochs left (it would lose the comparison in :meth:`_after_training`)."""
         options = super()._training_options(X, sample_weight, train_rows, val_rows)
+        self.__dict__.pop("_comparison", None)  # a failed fit's; every fit passes here
         if not (self.__dict__.pop("_compare_with_pca", False) and len(val_rows)):
             return options  # set by _fit_scaling; partial_fit holds no rows out
         data = self._training_data(X, None, sample_weight)

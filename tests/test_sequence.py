@@ -2,6 +2,7 @@
 
 import pickle
 
+import keras
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -285,14 +286,33 @@ def test_init_auto_trains_again_from_pca_where_pca_reconstructs_better(
 
 
 def test_init_auto_keeps_the_random_start_where_the_network_wins(low_rank_sequences, monkeypatch):
-    params = dict(n_components=3, units=4, epochs=2, random_state=0)
-    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", lambda *args: False)
+    # PCA made worse than any network: its error is always within reach, so
+    # the training from random weights runs as init="random" (past the
+    # n_iter_no_change epochs the stop needs), and wins the comparison.
+    params = dict(n_components=3, units=4, epochs=14, n_iter_no_change=3, random_state=0)
+    monkeypatch.setattr(_pca_start, "pca_validation_error", lambda *args, **kwargs: 1e30)
     auto = SequenceAutoencoder(**params).fit(low_rank_sequences)
     monkeypatch.undo()
     random = SequenceAutoencoder(init="random", **params).fit(low_rank_sequences)
     assert auto.init_ == random.init_ == "random"
+    assert auto.history_ == random.history_
     np.testing.assert_array_equal(auto.transform(low_rank_sequences),
                                   random.transform(low_rank_sequences))  # fmt: skip
+
+
+def test_init_auto_leaves_nothing_behind_a_failed_fit_or_partial_fit(low_rank_sequences):
+    class Fail(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("a user's callback failed")
+
+    model = SequenceAutoencoder(3, units=4, epochs=2, random_state=0, callbacks=[Fail()])
+    with pytest.raises(RuntimeError, match="callback failed"):
+        model.fit(low_rank_sequences)
+    assert hasattr(model, "_comparison")  # left by the failed fit ...
+    model.set_params(callbacks=None).partial_fit(low_rank_sequences)
+    # ... and dropped by the next one, which holds no rows out: no comparison.
+    assert model.init_ == "random"
+    assert not {"_comparison", "_compare_with_pca"} & set(vars(model))
 
 
 @pytest.mark.parametrize(

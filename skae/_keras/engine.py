@@ -56,17 +56,19 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 
 class StopOutOfReach(keras.callbacks.Callback):
-    """Stop once the best ``val_loss`` can no longer reach ``target`` by ``last_epoch``.
+    """Stop once the best ``val_loss`` can no longer reach ``target`` before ``end_epoch``.
 
     Out of reach: the best validation loss so far, falling at its mean rate
-    over the last ``window`` epochs until the last epoch, stays above
-    ``target``. Once the best loss is at or under ``target``, it never stops.
-    ``stopped_epoch`` is the epoch it stopped after, or None.
+    over the last ``window`` epochs until the last epoch (``end_epoch - 1``,
+    0-based), stays above ``target``. Once the best loss is at or under
+    ``target``, it never stops. ``stopped_epoch`` is the epoch it stopped
+    after, or None.
     """
 
-    def __init__(self, target, last_epoch, window):
+    def __init__(self, target, end_epoch, window, verbose=0):
         super().__init__()
-        self.target, self.last_epoch, self.window = float(target), last_epoch, max(1, window)
+        self.target, self.end_epoch, self.window = float(target), end_epoch, max(1, window)
+        self.verbose = verbose
         self.best, self.stopped_epoch = [], None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -78,10 +80,14 @@ class StopOutOfReach(keras.callbacks.Callback):
         if best <= self.target or len(self.best) <= self.window:
             return
         rate = (self.best[-1 - self.window] - best) / self.window
-        epochs_left = self.last_epoch - (epoch + 1)
+        epochs_left = self.end_epoch - (epoch + 1)
         if best - rate * epochs_left > self.target:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if self.verbose:
+                keras.utils.io_utils.print_msg(
+                    f"Epoch {epoch + 1}: stopping, val_loss {self.target:.4g} is out of reach"
+                )
 
 
 def fit_callbacks(fit):
@@ -101,8 +107,10 @@ def fit_callbacks(fit):
             )
         )
     if fit.reach_val_loss is not None and len(fit.val_rows):
-        last_epoch = fit.initial_epoch + fit.epochs
-        callbacks.append(StopOutOfReach(fit.reach_val_loss, last_epoch, fit.n_iter_no_change))
+        end_epoch = fit.initial_epoch + fit.epochs
+        callbacks.append(
+            StopOutOfReach(fit.reach_val_loss, end_epoch, fit.n_iter_no_change, fit.verbose)
+        )
     if fit.log_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=fit.log_dir))
     return callbacks + [copy.copy(callback) for callback in fit.callbacks or ()]
