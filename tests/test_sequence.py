@@ -351,9 +351,19 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
         decided["better"] = compare(pca_error, data, reconstruct, val_rows, seed)
         return decided["better"]
 
+    class KeepValLoss(keras.callbacks.Callback):  # the fit's copies share the list
+        def __init__(self, losses):
+            super().__init__()
+            self.losses = losses
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.losses.append(logs["val_loss"])
+
     monkeypatch.setattr(SequenceAutoencoder, "_describe_fit", keep_description)
     monkeypatch.setattr(_pca_start, "pca_reconstructs_better", keep_decision)
-    model = SequenceAutoencoder(2, units=4, epochs=1, random_state=0)
+    val_losses = []
+    model = SequenceAutoencoder(2, units=4, epochs=1, random_state=0,
+                                callbacks=[KeepValLoss(val_losses)])  # fmt: skip
     model.fit(X, sample_weight=weights)
     fit = captured["fit"]
     np.testing.assert_array_equal(decided["rows"], fit.val_rows)
@@ -374,6 +384,8 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
     # The engine was told PCA's error as the loss to reach, in val_loss's
     # units: each row's error times its weight, over the number of rows.
     np.testing.assert_allclose(fit.reach_val_loss, pca_error * np.mean(w[val]), rtol=1e-6)
+    # ... which is how the engine's val_loss measures the network it compared.
+    np.testing.assert_allclose(val_losses[0], network_error * np.mean(w[val]), rtol=1e-4)
     private = {"_comparison", "_pca_start_maps", "_compare_with_pca"}
     assert not private & set(vars(model))
 
