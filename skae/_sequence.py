@@ -280,16 +280,16 @@ callbacks, log_dir, verbose, random_state, warm_start
         comparison = self.__dict__.pop("_comparison", None)  # set by _training_options
         if comparison is None:
             return
-        val_rows, pca_error = comparison
+        val, pca_error = comparison  # the validation rows PCA's error is measured on
         X_kept, _, weights = weighted_rows(X, None, sample_weight)
         from ._keras import engine
 
         better = _pca_start.pca_reconstructs_better(
             pca_error,
-            self._training_data(X_kept, None, weights),
+            self._rows_data(X_kept, weights, val),
             lambda rows: engine.predict(self.model_, rows, lambda z: np.asarray(z, np.float32)),
-            val_rows,
-            0,  # the seed of the rows' subset, as for PCA's error
+            np.arange(len(val)),
+            0,
         )
         if better:
             self._retraining_from_pca = True
@@ -376,11 +376,18 @@ callbacks, log_dir, verbose, random_state, warm_start
         self.__dict__.pop("_comparison", None)  # a failed fit's; every fit passes here
         if not (self.__dict__.pop("_compare_with_pca", False) and len(val_rows)):
             return options  # set by _fit_scaling; partial_fit holds no rows out
-        data = self._training_data(X, None, sample_weight)
+        # Only the rows PCA and the comparison read (at most MAX_ROWS of each) are
+        # standardised here, not all of X once more.
+        train, val = _pca_start.subset(train_rows, 0), _pca_start.subset(val_rows, 0)
+        rows = np.union1d(train, val)
         pca_error = _pca_start.pca_validation_error(
-            data, train_rows, val_rows, self.n_components, seed=0
+            self._rows_data(X, sample_weight, rows),
+            np.searchsorted(rows, train),
+            np.searchsorted(rows, val),
+            self.n_components,
+            seed=0,
         )
-        self._comparison = (val_rows, pca_error)  # for _after_training
+        self._comparison = (val, pca_error)  # for _after_training
         # The comparison's error is a weighted mean; val_loss weighs each row's
         # error by its weight and divides by the number of rows.
         mean_weight = 1.0 if sample_weight is None else float(np.mean(sample_weight[val_rows]))
@@ -396,6 +403,11 @@ callbacks, log_dir, verbose, random_state, warm_start
         )
 
     # ------------------------------------------------------- private helpers
+
+    def _rows_data(self, X, sample_weight, rows):
+        """The training data of the sorted ``rows`` of X only (in memory or out of core)."""
+        weights = None if sample_weight is None else sample_weight[rows]
+        return self._training_data(X[rows], None, weights)
 
     def _feature_offset(self):
         """Per-feature offset (the per-column offsets averaged over time)."""

@@ -345,7 +345,7 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
         return fit, X_valid
 
     def keep_decision(pca_error, data, reconstruct, val_rows, seed):
-        decided["rows"], decided["pca_error"] = val_rows, pca_error
+        decided["inputs"], decided["pca_error"] = data.inputs[val_rows], pca_error
         # The network trained from random weights, as it is when compared.
         decided["network"] = model.model_.predict(data.inputs[np.sort(val_rows)], verbose=0)
         decided["better"] = compare(pca_error, data, reconstruct, val_rows, seed)
@@ -366,7 +366,8 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
                                 callbacks=[KeepValLoss(val_losses)])  # fmt: skip
     model.fit(X, sample_weight=weights)
     fit = captured["fit"]
-    np.testing.assert_array_equal(decided["rows"], fit.val_rows)
+    # The rows compared are the validation rows (standardised as for training).
+    np.testing.assert_array_equal(decided["inputs"], fit.data.inputs[np.sort(fit.val_rows)])
     w = fit.data.sample_weight[0].astype(np.float64)
     Z = fit.data.inputs.reshape(len(X), -1).astype(np.float64)
     train, val = fit.train_rows, fit.val_rows
@@ -388,6 +389,26 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
     np.testing.assert_allclose(val_losses[0], network_error * np.mean(w[val]), rtol=1e-4)
     private = {"_comparison", "_pca_start_maps", "_compare_with_pca"}
     assert not private & set(vars(model))
+
+
+def test_init_auto_standardises_only_the_rows_it_compares_on(low_rank_sequences, monkeypatch):
+    # Above MAX_ROWS rows PCA and the comparison read a seeded subset of each
+    # side; only those rows are standardised again.
+    monkeypatch.setattr(_pca_start, "MAX_ROWS", 5)
+    error, compare, seen = _pca_start.pca_validation_error, _pca_start.pca_reconstructs_better, {}
+
+    def keep_error(data, train_rows, val_rows, n_components, seed):
+        seen["pca"] = (len(data.inputs), len(train_rows), len(val_rows))
+        return error(data, train_rows, val_rows, n_components, seed=seed)
+
+    def keep_decision(pca_error, data, reconstruct, val_rows, seed):
+        seen["network"] = (len(data.inputs), len(val_rows))
+        return compare(pca_error, data, reconstruct, val_rows, seed)
+
+    monkeypatch.setattr(_pca_start, "pca_validation_error", keep_error)
+    monkeypatch.setattr(_pca_start, "pca_reconstructs_better", keep_decision)
+    SequenceAutoencoder(3, units=4, epochs=1, random_state=0).fit(low_rank_sequences)
+    assert seen == {"pca": (10, 5, 5), "network": (5, 5)}  # 72 rows train, 8 validate
 
 
 def test_weighted_pca_maps_are_those_of_repeated_rows():
