@@ -94,31 +94,31 @@ def start_problem(
 def pca_validation_error(data, train_rows, val_rows, n_components, seed):
     """Weighted MSE of PCA fitted on ``train_rows``, reconstructing ``val_rows``.
 
-    ``data``: the fit's :class:`~skae._keras.fit_description.FitData`
-    (standardised rows, their weights); the error is on the standardised
-    values, the network's loss.
+    ``data``: :class:`~skae._keras.fit_description.FitData` (standardised
+    rows, their weights), of which the sorted ``train_rows`` and
+    ``val_rows`` are read (callers take at most :data:`MAX_ROWS` of each,
+    :func:`subset`); the error is on the standardised values, the
+    network's loss. ``seed`` seeds the randomized SVD of large fits.
     """
     weights = data.sample_weight[0] if data.sample_weight else None
-    train, val = subset(train_rows, seed), subset(val_rows, seed)
     components, mean = pca_maps(
-        flat_rows(data.inputs, train),
-        None if weights is None else weights[train],
+        flat_rows(data.inputs, train_rows),
+        None if weights is None else weights[train_rows],
         n_components,
         seed,
     )
-    val_weights = None if weights is None else weights[val]
-    return pca_error(flat_rows(data.inputs, val), val_weights, components, mean)
+    val_weights = None if weights is None else weights[val_rows]
+    return pca_error(flat_rows(data.inputs, val_rows), val_weights, components, mean)
 
 
-def pca_reconstructs_better(pca_validation_error, data, reconstruct, val_rows, seed):
-    """Whether PCA's error on ``val_rows`` (:func:`pca_validation_error`) is below the network's.
+def pca_reconstructs_better(pca_validation_error, data, reconstruct):
+    """Whether PCA's error (:func:`pca_validation_error`) is below the network's on
+    the rows of ``data`` (the validation rows PCA's error was measured on).
 
     ``reconstruct``: the trained network's output for an array of its input
-    rows. The network's error is weighted like PCA's, on the same rows.
+    rows. The network's error is weighted like PCA's.
     """
     weights = data.sample_weight[0] if data.sample_weight else None
-    val = subset(val_rows, seed)
-    Z_val = flat_rows(data.inputs, val)
-    val_weights = None if weights is None else weights[val]
-    network = np.asarray(reconstruct(np.asarray(data.inputs[val]))).reshape(len(val), -1)
-    return pca_validation_error < weighted_mse(network - Z_val, val_weights)
+    Z = np.asarray(data.inputs, dtype=np.float64).reshape(len(data.inputs), -1)
+    network = np.asarray(reconstruct(np.asarray(data.inputs))).reshape(len(Z), -1)
+    return pca_validation_error < weighted_mse(network - Z, weights)

@@ -288,8 +288,6 @@ callbacks, log_dir, verbose, random_state, warm_start
             pca_error,
             self._rows_data(X_kept, weights, val),
             lambda rows: engine.predict(self.model_, rows, lambda z: np.asarray(z, np.float32)),
-            np.arange(len(val)),
-            0,
         )
         if better:
             self._retraining_from_pca = True

@@ -344,11 +344,11 @@ def test_init_auto_decides_by_the_validation_error(monkeypatch):
         captured.setdefault("fit", fit)
         return fit, X_valid
 
-    def keep_decision(pca_error, data, reconstruct, val_rows, seed):
-        decided["inputs"], decided["pca_error"] = data.inputs[val_rows], pca_error
+    def keep_decision(pca_error, data, reconstruct):
+        decided["inputs"], decided["pca_error"] = data.inputs, pca_error
         # The network trained from random weights, as it is when compared.
-        decided["network"] = model.model_.predict(data.inputs[np.sort(val_rows)], verbose=0)
-        decided["better"] = compare(pca_error, data, reconstruct, val_rows, seed)
+        decided["network"] = model.model_.predict(data.inputs, verbose=0)
+        decided["better"] = compare(pca_error, data, reconstruct)
         return decided["better"]
 
     class KeepValLoss(keras.callbacks.Callback):  # the fit's copies share the list
@@ -401,14 +401,14 @@ def test_init_auto_standardises_only_the_rows_it_compares_on(low_rank_sequences,
         seen["pca"] = (len(data.inputs), len(train_rows), len(val_rows))
         return error(data, train_rows, val_rows, n_components, seed=seed)
 
-    def keep_decision(pca_error, data, reconstruct, val_rows, seed):
-        seen["network"] = (len(data.inputs), len(val_rows))
-        return compare(pca_error, data, reconstruct, val_rows, seed)
+    def keep_decision(pca_error, data, reconstruct):
+        seen["network"] = len(data.inputs)
+        return compare(pca_error, data, reconstruct)
 
     monkeypatch.setattr(_pca_start, "pca_validation_error", keep_error)
     monkeypatch.setattr(_pca_start, "pca_reconstructs_better", keep_decision)
     SequenceAutoencoder(3, units=4, epochs=1, random_state=0).fit(low_rank_sequences)
-    assert seen == {"pca": (10, 5, 5), "network": (5, 5)}  # 72 rows train, 8 validate
+    assert seen == {"pca": (10, 5, 5), "network": 5}  # 72 rows train, 8 validate
 
 
 def test_weighted_pca_maps_are_those_of_repeated_rows():
