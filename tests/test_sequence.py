@@ -155,10 +155,19 @@ def test_default_encoder_reads_both_ways_with_its_own_backward_weights(sine_wind
 
 
 def test_linear_skip_adds_a_direct_path_before_the_output_activation(sine_windows):
-    X, y = sine_windows
-    model = SequenceAutoencoder(output_activation="sigmoid", n_future=5, **FAST).fit(X[:64], y[:64])
-    for decoder in (model.decoder_, model.future_decoder_):
+    from skae._keras import builders
+
+    X, _ = sine_windows
+    # The future decoder is built as the decoder is (not fitted here: a
+    # composite model's programs took 12 s of this test to trace).
+    networks = builders.sequence_networks(
+        X.shape[1:], 4, 8, "lstm", (), "relu", "sigmoid", 0, n_future=5, linear_skip=True
+    )
+    for decoder in (networks["decoder"], networks["future_decoder"]):
         assert {"Add", "Reshape", "Activation"} <= _layer_types(decoder)
+        assert decoder.layers[-1].get_config()["activation"] == "sigmoid"
+    model = SequenceAutoencoder(output_activation="sigmoid", **FAST).fit(X[:64])
+    assert {"Add", "Reshape", "Activation"} <= _layer_types(model.decoder_)
     # The sigmoid is applied last, to the sum: outputs stay in its range.
     assert (model.decoder_.predict(model.transform(X), verbose=0) > 0).all()
     assert (model.decoder_.predict(model.transform(X), verbose=0) < 1).all()
@@ -177,6 +186,35 @@ def test_linear_skip_adds_a_linear_map_from_the_sequence_to_the_code(sine_window
     inputs = X[:8].astype("float32")
     expected = recurrent.predict(inputs, verbose=0) + inputs.reshape(8, -1) @ kernel + bias
     np.testing.assert_allclose(encoder.predict(inputs, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_short_sequences_are_unrolled_on_tensorflow_to_the_loops_outputs(monkeypatch):
+    from skae._keras import builders
+
+    def unrolled(networks):
+        return [
+            layer.unroll
+            for network in networks.values()
+            for layer in network._flatten_layers()
+            if type(layer).__name__ in ("LSTM", "GRU")
+        ]
+
+    on_tensorflow = keras.backend.backend() == "tensorflow"
+    # 8 steps in, 9 forecast: the encoder's two layers and the decoder's are unrolled.
+    networks = builders.sequence_networks(
+        (8, 1), 2, 4, "lstm", (), "relu", "linear", 0, n_future=9, bidirectional=True
+    )
+    assert unrolled(networks) == [on_tensorflow] * 3 + [False]
+    X = make_windows(np.sin(np.arange(60) / 3.0), window=8)
+    params = dict(n_components=2, units=4, epochs=2, random_state=0, init="random", **V0_1)
+    short = SequenceAutoencoder(**params).fit(X)
+    monkeypatch.setattr(builders, "UNROLL_MAX_STEPS", 0)
+    looped = SequenceAutoencoder(**params).fit(X)
+    assert unrolled({"encoder": looped.encoder_, "decoder": looped.decoder_}) == [False] * 2
+    # The same computation: float32 rounding apart, the same fit.
+    for output in (lambda m: m.transform(X), lambda m: m.inverse_transform(m.transform(X))):
+        a, b = output(short), output(looped)
+        np.testing.assert_allclose(a, b, rtol=0, atol=128 * 2.0**-23 * np.sqrt(np.mean(b**2)))
 
 
 def test_the_0_1_architecture_is_kept_behind_two_switches(sine_windows):

@@ -203,12 +203,22 @@ def sequence_networks(
     return networks
 
 
-def _recurrent(cell, units, seed, name, return_sequences=False, go_backwards=False):
+# Recurrent layers over at most this many steps are unrolled on TensorFlow,
+# where a graph's while loop costs more per step than a short step's work:
+# on 8 steps an epoch of the default network took 24% less, its program 0.5 s
+# more to trace; on 12 and 16 steps 9-11% less for 1.5-2 s more, and on 32
+# steps nothing less for 7 s more (measured on 2 cores). On JAX, XLA's scan
+# is faster than the unrolled steps, and traces in less time, at 8 steps too.
+UNROLL_MAX_STEPS = 8
+
+
+def _recurrent(cell, units, seed, name, n_steps, return_sequences=False, go_backwards=False):
     layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
     return layer(
         units,
         return_sequences=return_sequences,
         go_backwards=go_backwards,
+        unroll=keras.backend.backend() == "tensorflow" and n_steps <= UNROLL_MAX_STEPS,
         kernel_initializer=GlorotUniform(seed=seed),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
         bias_initializer=Zeros(),
@@ -235,9 +245,12 @@ def sequence_encoder(
     code is added to the recurrent path's code.
     """
     inputs = keras.Input(shape=tuple(sequence_shape), name="encoder_input")
-    forward = _recurrent(cell, units, seed, "encoder_rnn")
+    n_steps = sequence_shape[0]
+    forward = _recurrent(cell, units, seed, "encoder_rnn", n_steps)
     if bidirectional:
-        backward = _recurrent(cell, units, seed + 10, "encoder_rnn_backward", go_backwards=True)
+        backward = _recurrent(
+            cell, units, seed + 10, "encoder_rnn_backward", n_steps, go_backwards=True
+        )
         forward = keras.layers.Bidirectional(forward, backward_layer=backward, name="encoder_birnn")
     x = forward(inputs)
     for i, size in enumerate(hidden_layer_sizes):
@@ -274,7 +287,7 @@ def sequence_decoder(
     for i, size in enumerate(reversed(hidden_layer_sizes)):
         x = _dense(size, activation, seed + 200 + i, f"{name}_hidden_{i}")(x)
     x = keras.layers.RepeatVector(n_timesteps, name=f"{name}_repeat")(x)
-    x = _recurrent(cell, units, seed + 300, f"{name}_rnn", return_sequences=True)(x)
+    x = _recurrent(cell, units, seed + 300, f"{name}_rnn", n_timesteps, return_sequences=True)(x)
     step_activation = "linear" if linear_skip else output_activation
     dense = _dense(n_features, step_activation, seed + 400, f"{name}_output")
     outputs = keras.layers.TimeDistributed(dense, name=f"{name}_steps")(x)
