@@ -23,7 +23,7 @@ import json
 import time
 
 import numpy as np
-from _common import RESULTS, quiet_tensorflow, save  # noqa: E402
+from _common import RESULTS, cpu_model, quiet_tensorflow, save  # noqa: E402
 
 quiet_tensorflow()
 
@@ -152,10 +152,15 @@ def main():
     saved = RESULTS / "impute_options.json"
     if args.variants and saved.exists():
         previous = json.loads(saved.read_text())
-        today = time.strftime("%Y-%m-%d")  # the file's date stays the other variants' run's
+        # The file's date and machine stay the other variants' run's; the
+        # variants run now carry their own.
+        now = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": cpu_model()}
         for old, new in zip(previous["rows"], rows, strict=True):
-            old["variants"].update({k: {**v, "date": today} for k, v in new["variants"].items()})
-        payload = {"date": previous["date"], **payload, "rows": previous["rows"]}
+            for key in ("dataset", "missing_fraction"):
+                assert old[key] == new[key], (old[key], new[key])
+            old["variants"].update({k: {**v, **now} for k, v in new["variants"].items()})
+        payload = {**payload, **{k: previous[k] for k in ("date", "machine")}}
+        payload["rows"] = previous["rows"]
     save("impute_options", payload)
 
 

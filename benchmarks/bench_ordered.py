@@ -19,11 +19,14 @@ conv fit takes minutes on 2 cores; without ``--lfw`` the conv section of the
 previous results/ordered.json is kept, with its date; ``--lfw-only`` runs
 the conv section alone and keeps the previous digits sections, with their
 date as ``digits_date``). A small fit before
-the timed ones imports the backend. Writes results/ordered.json.
+the timed ones imports the backend. Writes results/ordered.json; with
+``KERAS_BACKEND`` set to another backend, the digits fits and the search
+only, to results/ordered_<backend>.json.
 """
 
 import argparse
 import json
+import os
 import time
 import warnings
 
@@ -143,6 +146,18 @@ def main(argv=None):
         help="run the conv section only; keep an earlier run's digits sections, with their date",
     )
     args, _ = parser.parse_known_args(argv)
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend != "tensorflow":  # another backend's run, saved beside: digits only
+        seeds = tuple(range(args.seeds))
+        X_train, X_test = train_test_split(load_digits().data, test_size=0.25, random_state=0)
+        AutoencoderTransformer(2, epochs=1, random_state=0).fit(X_train[:64])
+
+        def dense_on_backend(k, seed, **kw):
+            return AutoencoderTransformer(k, random_state=seed, **kw)
+
+        digits = compare(dense_on_backend, X_train, X_test, [2, 4, 8, 16], [3, 12], 16, seeds)
+        save(f"ordered_{backend}", {"digits": digits, "search": search_sharing(X_train)})
+        return
     if args.lfw_only:
         earlier = json.loads((RESULTS / "ordered.json").read_text())
         out = {key: earlier[key] for key in ("digits", "fraction_0.9", "search")}

@@ -209,14 +209,14 @@ def sequence_images(data):
         "LFW: 50 steps of 37), as a ratio to PCA's on the flattened rows at the same "
         "`n_components`; `init='random'` is the default network trained from random "
         "weights only (the defaults before `init='auto'`), the 0.1 architecture is "
-        "`bidirectional=False, linear_skip=False`. Fit times: the 0.1 release's is "
-        "the 0.1 architecture with its recurrent layers run as loops, as that release "
-        "ran them (today's code unrolls up to 8 steps on TensorFlow). The other fit "
-        "times are in `benchmarks/results/sequence_images.json`.",
+        "`bidirectional=False, linear_skip=False`. Fit times: the 0.1 architecture's "
+        "with its recurrent layers run as loops, as skae ran them before it unrolled "
+        "up to 8 steps on TensorFlow's CPU (issue 31's baseline; unrolled, it fits "
+        "faster: the other fit times are in `benchmarks/results/sequence_images.json`).",
         "",
         "| data | n_components | defaults x PCA | start | init='random' x PCA "
-        "| 0.1 architecture x PCA | defaults fit (s) | 0.1 release fit (s) "
-        "| fit x 0.1 release |",
+        "| 0.1 architecture x PCA | defaults fit (s) | 0.1 with loops, fit (s) "
+        "| defaults / 0.1 with loops |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in data["rows"]:
@@ -224,8 +224,8 @@ def sequence_images(data):
         lines.append(
             f"| {r['dataset']} | {r['n_components']} | {new['ratio_to_pca']:.4f} "
             f"| {new['init_']} | {random['ratio_to_pca']:.3f} | {old['ratio_to_pca']:.2f} "
-            f"| {new['fit_s']:.0f} | {r['0.1 release']['fit_s']:.0f} "
-            f"| {r['fit_time_ratio']:.2f} |"
+            f"| {new['fit_s']:.0f} | {r['0.1 architecture, loops']['fit_s']:.0f} "
+            f"| {r['fit_time_ratio_to_loops']:.2f} |"
         )
     return "\n".join(lines)
 

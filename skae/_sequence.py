@@ -31,9 +31,9 @@ class SequenceAutoencoder(BaseAutoencoder):
     answers in the layout ``fit`` saw. Flat rows without ``sequence_shape`` are
     univariate sequences (n_features timesteps of 1 feature).
     Use :func:`make_windows` to cut a long series into training sequences.
-    On TensorFlow the recurrent layers over at most 8 steps are unrolled
-    (an epoch on 8 steps takes about a quarter less than TensorFlow's loop;
-    the outputs are the same up to float32 rounding).
+    On TensorFlow's CPU the recurrent layers over at most 8 steps are
+    unrolled (an epoch on 8 steps takes about a quarter less than
+    TensorFlow's loop; the outputs are the same up to float32 rounding).
 
     Parameters
     ----------

@@ -1,5 +1,7 @@
 """Functions that return Keras models: encoders, decoders and their composition."""
 
+import functools
+
 import numpy as np
 
 from . import import_keras
@@ -203,13 +205,23 @@ def sequence_networks(
     return networks
 
 
-# Recurrent layers over at most this many steps are unrolled on TensorFlow,
-# where a graph's while loop costs more per step than a short step's work:
-# on 8 steps an epoch of the default network took 24% less, its program 0.5 s
-# more to trace; on 12 and 16 steps 9-11% less for 1.5-2 s more, and on 32
-# steps nothing less for 7 s more (measured on 2 cores). On JAX, XLA's scan
-# is faster than the unrolled steps, and traces in less time, at 8 steps too.
+# Recurrent layers over at most this many steps are unrolled on TensorFlow's
+# CPU, where a graph's while loop costs more per step than a short step's
+# work: on 8 steps an epoch of the default network took 24% less, its program
+# 0.5 s more to trace; on 12 and 16 steps 9-11% less for 1.5-2 s more, and on
+# 32 steps nothing less for 7 s more (measured on 2 cores). On JAX, XLA's scan
+# is faster than the unrolled steps, and traces in less time, at 8 steps too;
+# on a GPU, Keras runs only loops through cuDNN's kernels.
 UNROLL_MAX_STEPS = 8
+
+
+@functools.cache
+def _unrolls_short_loops():
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return not tf.config.list_physical_devices("GPU")
 
 
 def _recurrent(cell, units, seed, name, n_steps, return_sequences=False, go_backwards=False):
@@ -218,7 +230,7 @@ def _recurrent(cell, units, seed, name, n_steps, return_sequences=False, go_back
         units,
         return_sequences=return_sequences,
         go_backwards=go_backwards,
-        unroll=keras.backend.backend() == "tensorflow" and n_steps <= UNROLL_MAX_STEPS,
+        unroll=bool(_unrolls_short_loops() and n_steps <= UNROLL_MAX_STEPS),
         kernel_initializer=GlorotUniform(seed=seed),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
         bias_initializer=Zeros(),
