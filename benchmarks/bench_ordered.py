@@ -9,6 +9,10 @@ Digits (``load_digits``, 75/25 split, random_state=0), default parameters:
   defaults' ``hidden_layer_sizes="auto"`` gives the ordered network 512
   units, the separate ones 128);
 - fit times: the ordered fit against the separate 16-code fit, in the same run;
+  the fits above once each, and ``--repeats`` more pairs per seed
+  (default 3: a separate fit, then the ordered one), whose medians give
+  ``fit_time`` (this shared machine swings by 20%, and a single pair by
+  more);
 - ``n_components=0.9`` (``max_components=32``) kept codes against ``PCA(0.9)``;
 - ``GridSearchCV`` over n_components in (2, 4, 8, 16) with
   ``max_components=16``, 3 folds: with the fit cache, without it, and a
@@ -92,6 +96,31 @@ def compare(make, X_train, X_test, sizes, extra, width, seeds):
     return rows
 
 
+def fit_times(make, X_train, width, seeds, repeats):
+    """Fit times of the ``width``-code separate and ordered fits, in interleaved pairs.
+
+    ``{"repeats", "per_seed": [...], "ratio_of_medians"}``: per seed the
+    seconds of each fit and the ratio of their medians; over all seeds the
+    ratio of the medians of every fit. The networks are compiled by the fits
+    before (:func:`compare`), as in a search's later fits.
+    """
+    per_seed, all_separate, all_ordered = [], [], []
+    for seed in seeds:
+        separate, ordered = [], []
+        for _ in range(repeats):
+            separate.append(timed_fit(make(width, seed), X_train)[1])
+            ordered.append(timed_fit(make(width, seed, ordered=True), X_train)[1])
+        ratio = float(np.median(ordered) / np.median(separate))
+        per_seed.append(
+            {"seed": seed, "separate_s": separate, "ordered_s": ordered, "ratio_of_medians": ratio}
+        )
+        print(per_seed[-1], flush=True)
+        all_separate += separate
+        all_ordered += ordered
+    ratio = float(np.median(all_ordered) / np.median(all_separate))
+    return {"repeats": repeats, "per_seed": per_seed, "ratio_of_medians": ratio}
+
+
 def search_sharing(X):
     base = AutoencoderTransformer(ordered=True, max_components=16, random_state=0)
     grid = {"n_components": [2, 4, 8, 16]}
@@ -141,6 +170,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--lfw", action="store_true")
     parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved timed pairs per seed (digits)"
+    )
+    parser.add_argument(
         "--lfw-only",
         action="store_true",
         help="run the conv section only; keep an earlier run's digits sections, with their date",
@@ -160,7 +192,8 @@ def main(argv=None):
         return
     if args.lfw_only:
         earlier = json.loads((RESULTS / "ordered.json").read_text())
-        out = {key: earlier[key] for key in ("digits", "fraction_0.9", "search")}
+        digits_keys = ("digits", "fit_time", "fraction_0.9", "search")
+        out = {key: earlier[key] for key in digits_keys if key in earlier}
         out["digits_date"] = earlier.get("digits_date", earlier["date"])
         out.update(lfw_section())
         save("ordered", out)
@@ -176,6 +209,9 @@ def main(argv=None):
         return AutoencoderTransformer(k, random_state=seed, **kw)
 
     out = {"digits": compare(dense, X_train, X_test, [2, 4, 8, 16], [3, 12], 16, seeds)}
+    if args.repeats:
+        out["fit_time"] = fit_times(dense, X_train, 16, seeds, args.repeats)
+        print("ordered / separate fit, ratio of medians:", out["fit_time"]["ratio_of_medians"])
     fraction = AutoencoderTransformer(0.9, ordered=True, max_components=32, random_state=0)
     out["fraction_0.9"] = {
         "skae_n_components_": int(fraction.fit(X_train).n_components_),

@@ -64,6 +64,24 @@ def pca_error(Z, weights, components, mean):
     return weighted_mse(residual, weights)
 
 
+def start_val_loss(rows_data, val_rows, components, mean):
+    """The validation loss of a network started as PCA (``components``, ``mean``).
+
+    What the engine reports as ``val_loss`` for the mean squared error: each
+    validation row's mean squared error times its weight, summed and divided
+    by the number of rows. ``rows_data(rows)`` gives the
+    :class:`~skae._keras.fit_description.FitData` of the sorted ``rows``,
+    read :data:`MAX_ROWS` at a time.
+    """
+    total = 0.0
+    for start in range(0, len(val_rows), MAX_ROWS):
+        data = rows_data(val_rows[start : start + MAX_ROWS])
+        centred = np.asarray(data.inputs, dtype=np.float64).reshape(len(data.inputs), -1) - mean
+        per_row = np.mean((centred - (centred @ components.T) @ components) ** 2, axis=1)
+        total += float(np.sum(per_row * data.sample_weight[0] if data.sample_weight else per_row))
+    return total / len(val_rows)
+
+
 def weighted_mse(residual, weights):
     """Mean squared ``residual``, each row weighted (None: equally)."""
     per_row = np.mean(residual.reshape(len(residual), -1) ** 2, axis=1)

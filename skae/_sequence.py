@@ -71,7 +71,10 @@ class SequenceAutoencoder(BaseAutoencoder):
         validation ones too, the recurrent branches adding zero) and the
         linear maps stay there: the recurrent branches learn what PCA
         misses, kept by early stopping only while it helps on the
-        validation sequences. Needs
+        validation sequences (with ``loss="mse"`` and ``n_future=0``, the
+        start itself is a candidate: where no epoch reconstructs the
+        validation sequences better than PCA, the network stays PCA, as
+        on the LFW faces read row by row). Needs
         ``linear_skip=True``, the built-in networks, a linear
         ``output_activation`` and at least ``n_components`` training
         sequences of at least ``n_components`` values. ``"auto"``: trains
@@ -370,11 +373,18 @@ callbacks, log_dir, verbose, random_state, warm_start
         return networks
 
     def _training_options(self, X, sample_weight, train_rows, val_rows):
-        """For ``init="auto"``, PCA's error on the validation sequences as the loss to
+        """A start as PCA's validation loss, which early stopping counts as a
+        candidate (the network stays PCA where training never beats it); for
+        ``init="auto"``, PCA's error on the validation sequences as the loss to
         reach: the start from random weights stops once it cannot reach it in the
         epochs left (it would lose the comparison in :meth:`_after_training`)."""
         options = super()._training_options(X, sample_weight, train_rows, val_rows)
         self.__dict__.pop("_comparison", None)  # a failed fit's; every fit passes here
+        maps = getattr(self, "_pca_start_maps", None)  # set by _fit_scaling for a start as PCA
+        if maps is not None and len(val_rows) and self.loss == "mse" and not self.n_future:
+            options["start_val_loss"] = _pca_start.start_val_loss(
+                lambda rows: self._rows_data(X, sample_weight, rows), np.sort(val_rows), *maps
+            )
         if not (self.__dict__.pop("_compare_with_pca", False) and len(val_rows)):
             return options  # set by _fit_scaling; partial_fit holds no rows out
         # Only the rows PCA and the comparison read (at most MAX_ROWS of each) are

@@ -285,6 +285,35 @@ def test_init_pca_starts_and_stays_at_pca_of_the_standardised_sequences(low_rank
     }  # fmt: skip
 
 
+def test_a_start_as_pca_is_kept_where_no_epoch_beats_it_on_the_validation_rows(
+    low_rank_sequences, monkeypatch
+):
+    from skae._keras import engine
+
+    X = low_rank_sequences
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(X))
+    described, train = [], engine.train
+    monkeypatch.setattr(engine, "train", lambda fit: (described.append(fit), train(fit))[1])
+    params = dict(n_components=3, units=4, init="pca", random_state=0)
+    # Too slow to move: the first epoch's validation loss is the start's, as
+    # the engine weighs it (the closed form of PCA's error, weighted as val_loss).
+    still = SequenceAutoencoder(epochs=1, learning_rate=1e-9, **params)
+    still.fit(X, sample_weight=weights)
+    start_loss = described[0].start_val_loss
+    np.testing.assert_allclose(still.history_["val_loss"][0], start_loss, rtol=1e-5)
+    # Too fast to help: every epoch is worse than the start, and the model ends
+    # where it started (Keras' EarlyStopping alone keeps the least bad epoch).
+    wild = SequenceAutoencoder(epochs=3, learning_rate=0.3, **params)
+    wild.fit(X, sample_weight=weights)
+    assert described[1].start_val_loss == start_loss
+    assert min(wild.history_["val_loss"]) > start_loss
+    for kept, start in zip(wild.model_.get_weights(), still.model_.get_weights(), strict=True):
+        np.testing.assert_allclose(kept, start, atol=1e-6)
+    # Another loss, or a forecast in the validation loss, is not PCA's error.
+    SequenceAutoencoder(epochs=1, loss="mae", **params).fit(X)
+    assert described[2].start_val_loss is None
+
+
 def test_networks_started_as_pca_reconstruct_as_pca(low_rank_sequences):
     from skae._keras import builders
 

@@ -90,6 +90,26 @@ class StopOutOfReach(keras.callbacks.Callback):
                 )
 
 
+class EarlyStoppingFromStart(keras.callbacks.EarlyStopping):
+    """Keras' ``EarlyStopping`` that counts the starting weights as a candidate.
+
+    They are the best so far when training begins, with the monitored value
+    ``start_loss``: an epoch is kept only where it improves on them, and a
+    training none of whose epochs does ends at the weights it started from
+    (Keras' own callback keeps the first epoch, however much worse).
+    """
+
+    def __init__(self, start_loss, **kwargs):
+        super().__init__(**kwargs)
+        self.start_loss = float(start_loss)
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.best, self.best_epoch = self.start_loss, -1  # -1: before the first epoch
+        if self.restore_best_weights:
+            self.best_weights = self.model.get_weights()
+
+
 def fit_callbacks(fit):
     """Every fit's callbacks as ``fit`` asks for them, then copies of the user's.
 
@@ -98,14 +118,16 @@ def fit_callbacks(fit):
     """
     callbacks = [StopOnNonFiniteLoss()]
     if fit.early_stopping:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss" if len(fit.val_rows) else "loss",
-                patience=fit.n_iter_no_change,
-                restore_best_weights=True,
-                start_from_epoch=fit.early_stopping_start,
-            )
-        )
+        options = {
+            "monitor": "val_loss" if len(fit.val_rows) else "loss",
+            "patience": fit.n_iter_no_change,
+            "restore_best_weights": True,
+            "start_from_epoch": fit.early_stopping_start,
+        }
+        if fit.start_val_loss is not None and len(fit.val_rows):
+            callbacks.append(EarlyStoppingFromStart(fit.start_val_loss, **options))
+        else:
+            callbacks.append(keras.callbacks.EarlyStopping(**options))
     if fit.reach_val_loss is not None and len(fit.val_rows):
         end_epoch = fit.initial_epoch + fit.epochs
         callbacks.append(

@@ -123,6 +123,12 @@ class FitDescription:
         over the last ``n_iter_no_change`` epochs, would still be above it
         at the last epoch. Losses fall more slowly as training goes on, so
         the straight line overestimates what is left to gain.
+    start_val_loss : float or None
+        The validation loss of the weights training starts from, where they
+        are a solution of their own (the sequence model started as PCA), or
+        None. Early stopping then counts them as a candidate before the
+        first epoch: a training that never beats them on the validation
+        rows ends at them, not at its least bad epoch.
     """
 
     model: object
@@ -144,6 +150,7 @@ class FitDescription:
     initial_epoch: int = 0
     optimizer_state: list = None
     reach_val_loss: float = None
+    start_val_loss: float = None
 
     @property
     def steps_per_epoch(self):
