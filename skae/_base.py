@@ -89,8 +89,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``early_stopping_start`` (the first epoch early stopping counts
         from), ``augmentation`` (an
         :class:`~skae._keras.fit_description.Augmentation`: what is done to
-        the training images) and ``reach_val_loss`` (a validation loss
-        training stops once it cannot reach). X and ``sample_weight`` as
+        the training images), ``reach_val_loss`` (a validation loss
+        training stops once it cannot reach) and ``start_val_loss`` (the
+        starting weights' validation loss, where they are a solution early
+        stopping should count: the sequence model's start as PCA). X and
+        ``sample_weight`` as
         for ``_training_data``; ``train_rows`` and ``val_rows`` index the
         rows that train and those held out (none for ``partial_fit``).
         Runs after ``_fit_scaling`` (where a fit calls it), on every fit.

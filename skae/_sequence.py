@@ -71,10 +71,12 @@ class SequenceAutoencoder(BaseAutoencoder):
         validation ones too, the recurrent branches adding zero) and the
         linear maps stay there: the recurrent branches learn what PCA
         misses, kept by early stopping only while it helps on the
-        validation sequences (with ``loss="mse"`` and ``n_future=0``, the
-        start itself is a candidate: where no epoch reconstructs the
-        validation sequences better than PCA, the network stays PCA, as
-        on the LFW faces read row by row). Needs
+        validation sequences (with ``loss="mse"``, ``n_future=0`` and
+        early stopping on held-out sequences, the start itself is a
+        candidate: where no epoch reconstructs the validation sequences
+        better than PCA, the network stays PCA, as on the LFW faces read
+        row by row; a fit continued with ``warm_start`` counts from its
+        first epoch, as early stopping does). Needs
         ``linear_skip=True``, the built-in networks, a linear
         ``output_activation`` and at least ``n_components`` training
         sequences of at least ``n_components`` values. ``"auto"``: trains
@@ -262,6 +264,7 @@ callbacks, log_dir, verbose, random_state, warm_start
         faces 1.004 x PCA at k = 32 from 90% of the rows, 1.000 x from all).
         """
         super()._fit_scaling(X, sample_weight)
+        self.__dict__.pop("_pca_start_maps", None)  # a failed fit's, left before the networks
         retraining = getattr(self, "_retraining_from_pca", False)
         self.init_ = "pca" if self.init == "pca" or retraining else "random"
         problem = self._pca_start_problem(len(X))
@@ -381,7 +384,8 @@ callbacks, log_dir, verbose, random_state, warm_start
         options = super()._training_options(X, sample_weight, train_rows, val_rows)
         self.__dict__.pop("_comparison", None)  # a failed fit's; every fit passes here
         maps = getattr(self, "_pca_start_maps", None)  # set by _fit_scaling for a start as PCA
-        if maps is not None and len(val_rows) and self.loss == "mse" and not self.n_future:
+        counts_start = self.early_stopping and self.loss == "mse" and not self.n_future
+        if maps is not None and len(val_rows) and counts_start:
             options["start_val_loss"] = _pca_start.start_val_loss(
                 lambda rows: self._rows_data(X, sample_weight, rows), np.sort(val_rows), *maps
             )

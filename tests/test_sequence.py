@@ -309,9 +309,15 @@ def test_a_start_as_pca_is_kept_where_no_epoch_beats_it_on_the_validation_rows(
     assert min(wild.history_["val_loss"]) > start_loss
     for kept, start in zip(wild.model_.get_weights(), still.model_.get_weights(), strict=True):
         np.testing.assert_allclose(kept, start, atol=1e-6)
-    # Another loss, or a forecast in the validation loss, is not PCA's error.
+    # With another loss the validation loss is not PCA's error.
     SequenceAutoencoder(epochs=1, loss="mae", **params).fit(X)
     assert described[2].start_val_loss is None
+    # A fit that failed after PCA's maps were fitted leaves nothing to the next.
+    model = SequenceAutoencoder(epochs=1, n_future=2, **params)
+    with pytest.raises(ValueError, match="needs y"):
+        model.fit(X)
+    model.set_params(n_future=0, init="random").fit(X)
+    assert model.init_ == "random" and described[3].start_val_loss is None
 
 
 def test_networks_started_as_pca_reconstruct_as_pca(low_rank_sequences):
