@@ -76,9 +76,9 @@ def start_val_loss(rows_data, val_rows, components, mean):
     total = 0.0
     for start in range(0, len(val_rows), MAX_ROWS):
         data = rows_data(val_rows[start : start + MAX_ROWS])
-        centred = np.asarray(data.inputs, dtype=np.float64).reshape(len(data.inputs), -1) - mean
-        per_row = np.mean((centred - (centred @ components.T) @ components) ** 2, axis=1)
-        total += float(np.sum(per_row * data.sample_weight[0] if data.sample_weight else per_row))
+        Z = np.asarray(data.inputs, dtype=np.float64).reshape(len(data.inputs), -1)
+        weights = data.sample_weight[0] if data.sample_weight else np.ones(len(Z))
+        total += pca_error(Z, weights, components, mean) * float(np.sum(weights))
     return total / len(val_rows)
 
 
